@@ -66,9 +66,7 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
         if units <= 0:
             raise ValueError(f"units must be a positive integer, got {units}")
         if not 0.0 <= dropout < 1.0 or not 0.0 <= recurrent_dropout < 1.0:
-            raise ValueError(
-                f"dropout and recurrent_dropout must be in [0, 1), got {dropout} and {recurrent_dropout}"
-            )
+            raise ValueError(f"dropout and recurrent_dropout must be in [0, 1), got {dropout} and {recurrent_dropout}")
         super().__init__(**kwargs)
         self.units = units
         self.activation = activations.get(activation)
@@ -354,9 +352,7 @@ class LayerNormLSTMCell(LSTMCell):
         super().__init__(units, **kwargs)
         self.norm_epsilon = norm_epsilon
         self.kernel_norm = keras.layers.LayerNormalization(epsilon=norm_epsilon, name="kernel_norm")
-        self.recurrent_norm = keras.layers.LayerNormalization(
-            epsilon=norm_epsilon, name="recurrent_norm"
-        )
+        self.recurrent_norm = keras.layers.LayerNormalization(epsilon=norm_epsilon, name="recurrent_norm")
         self.state_norm = keras.layers.LayerNormalization(epsilon=norm_epsilon, name="state_norm")
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:

@@ -26,7 +26,6 @@ from textrnn import cells
 __all__ = ["GRU", "LSTM", "LayerNormLSTM", "PeepholeLSTM", "RecurrentLayer", "SimpleRNN"]
 
 
-
 class RecurrentLayer(keras.layers.RNN):
     """A ``keras.layers.RNN`` over one of our cells, with the input projection hoisted out of the loop.
 
@@ -47,9 +46,7 @@ class RecurrentLayer(keras.layers.RNN):
         unroll: bool = False,
         **kwargs: Any,
     ) -> None:
-        layer_kwargs = {
-            key: kwargs.pop(key) for key in ("name", "dtype", "trainable", "input_shape") if key in kwargs
-        }
+        layer_kwargs = {key: kwargs.pop(key) for key in ("name", "dtype", "trainable", "input_shape") if key in kwargs}
         cell = self.cell_class(units, dtype=layer_kwargs.get("dtype"), name="cell", **kwargs)
         super().__init__(
             cell,

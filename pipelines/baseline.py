@@ -1,0 +1,45 @@
+"""Stage `baseline`: what order-blind models reach — majority class and a bag-of-words model.
+
+    python -m pipelines.baseline [baseline.epochs=3]
+
+Reads params `seed`, `baseline`; reads `paths.tokenized`; writes `paths.metrics`/baseline.json.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+from omegaconf import DictConfig
+
+from pipelines import data
+from pipelines.common import log, run
+from textrnn import evaluation, models, training
+from textrnn.io import write_json
+
+
+def main(cfg: DictConfig) -> None:
+    keras.utils.set_random_seed(cfg.seed)
+    tokenized, settings = cfg.paths.tokenized, cfg.baseline
+    meta = data.meta(tokenized)
+    train, validation, test = (data.split(tokenized, name) for name in ("train", "validation", "test"))
+    model = models.build_bow_baseline(vocab_size=meta["vocab_size"], num_classes=len(meta["label_names"]))
+    training.compile_classifier(model, learning_rate=settings.learning_rate)
+    model.fit(
+        training.batches(train, settings.batch_size, shuffle_seed=cfg.seed),
+        validation_data=training.batches(validation, settings.batch_size),
+        epochs=settings.epochs,
+        verbose=2,
+    )
+    probabilities = model.predict(training.batches(test, settings.batch_size), verbose=0)
+    test_labels = data.labels(test)
+    metrics = {
+        "bow_accuracy": evaluation.classification_metrics(test_labels, probabilities)["accuracy"],
+        "majority_accuracy": evaluation.majority_accuracy(data.labels(train), test_labels),
+    }
+    write_json(Path(cfg.paths.metrics) / "baseline.json", metrics)
+    log.info("baselines on test: %s", metrics)
+
+
+if __name__ == "__main__":
+    run(main, __doc__)

@@ -1,0 +1,75 @@
+"""What every stage shares: the composed config, and turning bad input into one line and exit code 2.
+
+A stage reads ``params.yaml`` — the composition DVC tracks — when it is given no overrides, and
+composes ``conf/`` with Hydra when it is (``python -m pipelines.train model=gru trainer.epochs=1``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+
+from hydra import compose, initialize_config_dir
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from textrnn.errors import TextrnnError
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF_DIR = ROOT / "conf"
+PARAMS_FILE = ROOT / "params.yaml"
+log = logging.getLogger("textrnn")
+
+
+def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+    """``conf/config.yaml`` composed with Hydra ``overrides``, interpolations resolved."""
+    try:
+        with initialize_config_dir(str(CONF_DIR), version_base=None):
+            cfg = compose(config_name="config", overrides=list(overrides))
+        OmegaConf.resolve(cfg)
+        OmegaConf.set_struct(cfg, False)  # like a config loaded from params.yaml
+    except (HydraException, OmegaConfBaseException) as err:
+        message = " ".join(str(err).split())
+        raise TextrnnError(f"conf/: {message}") from None
+    return cfg
+
+
+def conf_digest() -> str:
+    """SHA-256 over every file in ``conf/``: which ``conf/`` a ``params.yaml`` was composed from."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in CONF_DIR.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(CONF_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_config(overrides: Sequence[str]) -> DictConfig:
+    if overrides or not PARAMS_FILE.exists():
+        return compose_config(overrides)
+    return OmegaConf.load(PARAMS_FILE)  # type: ignore[return-value]
+
+
+def cli(main: Callable[[list[str]], None], doc: str | None) -> None:
+    """Call ``main(argv)``; bad input exits 2 with a one-line ``error:`` on stderr."""
+    argv = sys.argv[1:]
+    if {"-h", "--help"} & set(argv):
+        print(doc)
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("absl").setLevel(logging.WARNING)  # TFDS narrates every split it reads
+    try:
+        main(argv)
+    except TextrnnError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+def run(stage: Callable[[DictConfig], None], doc: str | None) -> None:
+    """Run a stage on params.yaml, or on conf/ composed with the command line's overrides."""
+    cli(lambda argv: stage(load_config(argv)), doc)

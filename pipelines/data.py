@@ -1,0 +1,23 @@
+"""Reading the tokenize stage's outputs, for the stages after it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+
+def meta(tokenized: str | Path) -> dict[str, Any]:
+    """``label_names`` and ``vocab_size``."""
+    return json.loads((Path(tokenized) / "meta.json").read_text())
+
+
+def split(tokenized: str | Path, name: str) -> tf.data.Dataset:
+    return tf.data.Dataset.load(str(Path(tokenized) / name))
+
+
+def labels(dataset: tf.data.Dataset) -> np.ndarray:
+    return np.fromiter((row["label"] for row in dataset.as_numpy_iterator()), dtype=np.int64)

@@ -1,0 +1,64 @@
+"""Stage `ingest`: read the configured dataset into a TFDS dataset on disk (train / validation / test).
+
+    python -m pipelines.ingest [dataset=sst2] [dataset.sizes.train=1000 ...]
+
+Reads params `seed`, `dataset`; writes `paths.ingested`.
+"""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig, OmegaConf
+
+from pipelines.common import log, run
+from textrnn.data import store
+from textrnn.data.sources import SPLITS, FileSpec, Splits, load_files, load_tfds
+from textrnn.data.synthetic import LABEL_NAMES, SyntheticReviews
+from textrnn.errors import TextrnnError
+
+
+def read(dataset: DictConfig, seed: int) -> Splits:
+    """The dataset's three splits, from whichever source `dataset.source` names."""
+    source = dataset.get("source")
+    if source == "synthetic":
+        generator = SyntheticReviews(
+            **{k: tuple(v) if OmegaConf.is_list(v) else v for k, v in dataset.generator.items()}
+        )
+        return Splits(
+            *(list(generator.generate(dataset.sizes[split], seed=seed + i)) for i, split in enumerate(SPLITS)),
+            label_names=LABEL_NAMES,
+        )
+    if source == "files":
+        return load_files(
+            {split: FileSpec(**spec) for split, spec in dataset.files.items()},
+            label_names=list(dataset.label_names),
+            split_fractions=dict(dataset.get("split_fractions") or {}),
+            split_seed=dataset.split_seed,
+            file_format=dataset.format,
+            text_column=dataset.text_column,
+            label_column=dataset.label_column,
+            label_values=dataset.get("label_values"),
+            encoding=dataset.get("encoding", "utf-8"),
+        )
+    if source == "tfds":
+        return load_tfds(
+            dataset.tfds_name,
+            data_dir=dataset.get("data_dir"),
+            splits=dict(dataset.splits),
+            text_key=dataset.text_key,
+            label_key=dataset.label_key,
+            download=dataset.get("download", True),
+        )
+    raise TextrnnError(f"dataset.source: unknown source {source!r}; use synthetic, files or tfds")
+
+
+def main(cfg: DictConfig) -> None:
+    splits = read(cfg.dataset, cfg.seed)
+    splits.check_not_empty(f"dataset {cfg.dataset.name!r}")
+    description = f"textrnn ingest of {cfg.dataset.name!r} (source: {cfg.dataset.source})"
+    store.save_splits(splits, cfg.paths.ingested, name=cfg.dataset.name, description=description)
+    counts = {name: len(examples) for name, examples in splits.items()}
+    log.info("ingested %s into %s: %s", cfg.dataset.name, cfg.paths.ingested, counts)
+
+
+if __name__ == "__main__":
+    run(main, __doc__)

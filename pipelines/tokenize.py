@@ -1,0 +1,41 @@
+"""Stage `tokenize`: adapt TextVectorization on the train split; encode every split.
+
+    python -m pipelines.tokenize [tokenizer=char] [tokenizer.max_tokens=5000 ...]
+
+Reads params `tokenizer`; reads `paths.ingested`; writes `paths.tokenized` (vocabulary.txt,
+tokenizer.json, meta.json and one saved tf.data dataset per split) and
+`paths.metrics`/tokenize.json (length statistics and OOV rate per split).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from pipelines.common import log, run
+from textrnn import vectorize
+from textrnn.data import store
+from textrnn.data.sources import SPLITS
+from textrnn.io import replace_directory, write_json
+
+
+def main(cfg: DictConfig) -> None:
+    spec = vectorize.TokenizerSpec(**OmegaConf.to_container(cfg.tokenizer))  # type: ignore[arg-type]
+    ingested = cfg.paths.ingested
+    layer = vectorize.adapt(spec, store.load_split(ingested, "train").map(lambda row: row["text"]))
+    statistics = {}
+    with replace_directory(cfg.paths.tokenized) as out:
+        vectorize.save(layer, spec, out)
+        for split in SPLITS:
+            encoded = vectorize.encode(layer, store.load_split(ingested, split))
+            statistics[split] = vectorize.split_statistics(encoded, spec.max_length)
+            vectorize.truncate(encoded, spec.max_length).save(str(out / split))
+        meta = {"label_names": store.label_names(ingested), "vocab_size": layer.vocabulary_size()}
+        write_json(out / "meta.json", meta)
+    write_json(Path(cfg.paths.metrics) / "tokenize.json", statistics)
+    log.info("vocabulary of %d tokens; train OOV rate %.4f", meta["vocab_size"], statistics["train"]["oov_rate"])
+
+
+if __name__ == "__main__":
+    run(main, __doc__)

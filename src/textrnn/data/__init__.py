@@ -1,0 +1,1 @@
+"""Labelled text in, TFDS datasets on disk out."""

@@ -1,0 +1,248 @@
+"""Where labelled text comes from: local CSV / TSV / JSONL files, or a TFDS dataset.
+
+Each reader returns :class:`Splits`: ``train``, ``validation`` and ``test`` lists of
+``(text, label_index)`` plus the label names. Every problem with the input raises
+:class:`~textrnn.errors.TextrnnError` naming the file, line or field and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from textrnn.errors import TextrnnError
+
+SPLITS = ("train", "validation", "test")
+Example = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Splits:
+    train: list[Example]
+    validation: list[Example]
+    test: list[Example]
+    label_names: tuple[str, ...]
+
+    def items(self) -> Iterator[tuple[str, list[Example]]]:
+        for name in SPLITS:
+            yield name, getattr(self, name)
+
+    def check_not_empty(self, where: str) -> None:
+        for name, examples in self.items():
+            if not examples:
+                raise TextrnnError(f"{where}: split '{name}' is empty; give it examples or change the split policy")
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One labelled file and, where they differ from the dataset's, its column names."""
+
+    path: str
+    text_column: str | None = None
+    label_column: str | None = None
+
+
+def read_labelled_file(
+    spec: FileSpec,
+    *,
+    file_format: str,
+    text_column: str,
+    label_column: str,
+    label_names: Sequence[str],
+    label_values: Sequence[str] | None = None,
+    encoding: str = "utf-8",
+) -> list[Example]:
+    """Read ``(text, label_index)`` rows from a CSV, TSV (header row) or JSONL file.
+
+    ``label_values`` spells each class as it appears in the file, in ``label_names`` order
+    (e.g. ``["0", "1"]``); without it the file holds the names themselves.
+    """
+    path = Path(spec.path)
+    text_column = spec.text_column or text_column
+    label_column = spec.label_column or label_column
+    spellings = [str(v) for v in (label_values if label_values is not None else label_names)]
+    if len(spellings) != len(label_names):
+        raise TextrnnError(
+            f"dataset.label_values has {len(spellings)} entries but dataset.label_names has "
+            f"{len(label_names)}; give one value per label name, in the same order"
+        )
+    index = {value: i for i, value in enumerate(spellings)}
+    if not path.is_file():
+        raise TextrnnError(f"{path}: no such file; fix the path in conf/dataset or create the file")
+    rows = _rows(path, file_format, encoding, text_column, label_column)
+    examples = []
+    for line, text, label in rows:
+        if label not in index:
+            raise TextrnnError(
+                f"{path}:{line}: unknown label {label!r} in column '{label_column}'; expected one of "
+                f"{spellings} — fix the row or set dataset.label_values / dataset.label_names"
+            )
+        examples.append((text, index[label]))
+    return examples
+
+
+def _rows(
+    path: Path, file_format: str, encoding: str, text_column: str, label_column: str
+) -> Iterator[tuple[int, str, str]]:
+    try:
+        if file_format == "jsonl":
+            yield from _jsonl_rows(path, encoding, text_column, label_column)
+        elif file_format in ("csv", "tsv"):
+            yield from _table_rows(path, file_format, encoding, text_column, label_column)
+        else:
+            raise TextrnnError(f"dataset.format: unknown format {file_format!r}; use csv, tsv or jsonl")
+    except UnicodeDecodeError as err:
+        raise TextrnnError(
+            f"{path}: not valid {encoding} ({err.reason} at byte {err.start}); set dataset.encoding"
+        ) from None
+
+
+def _table_rows(
+    path: Path, file_format: str, encoding: str, text_column: str, label_column: str
+) -> Iterator[tuple[int, str, str]]:
+    with path.open(newline="", encoding=encoding) as handle:
+        if file_format == "tsv":  # TSV as GLUE writes it: no quoting, quotes are text
+            reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        else:
+            reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise TextrnnError(f"{path}: the file is empty; it needs a header row and examples")
+        columns = {name.strip(): i for i, name in enumerate(header)}
+        for wanted, field in ((text_column, "text_column"), (label_column, "label_column")):
+            if wanted not in columns:
+                raise TextrnnError(
+                    f"{path}:1: no column '{wanted}' (the header has {list(columns)}); "
+                    f"set dataset.{field} or the file's own {field} in dataset.files"
+                )
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise TextrnnError(
+                    f"{path}:{reader.line_num}: malformed row: {len(row)} fields where the header has "
+                    f"{len(header)} ({', '.join(header)}); fix or remove the row"
+                )
+            yield reader.line_num, row[columns[text_column]], row[columns[label_column]].strip()
+
+
+def _jsonl_rows(path: Path, encoding: str, text_column: str, label_column: str) -> Iterator[tuple[int, str, str]]:
+    with path.open(encoding=encoding) as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise TextrnnError(
+                    f"{path}:{line_number}: malformed JSON ({err.msg}); fix or remove the line"
+                ) from None
+            if not isinstance(record, dict):
+                raise TextrnnError(f"{path}:{line_number}: expected a JSON object, got {type(record).__name__}")
+            for wanted, field in ((text_column, "text_column"), (label_column, "label_column")):
+                if wanted not in record:
+                    raise TextrnnError(
+                        f"{path}:{line_number}: no field '{wanted}' (the record has {list(record)}); "
+                        f"set dataset.{field}"
+                    )
+            yield line_number, str(record[text_column]), str(record[label_column]).strip()
+
+
+def split_off(
+    examples: list[Example], fractions: Mapping[str, float], seed: int
+) -> tuple[list[Example], dict[str, list[Example]]]:
+    """Shuffle ``examples`` with ``seed`` and carve out ``fractions`` of them as named splits."""
+    total = sum(fractions.values())
+    if total >= 1.0:
+        raise TextrnnError(f"dataset split fractions {dict(fractions)} add up to {total}; keep them below 1")
+    order = np.random.default_rng(seed).permutation(len(examples))
+    shuffled = [examples[i] for i in order]
+    carved: dict[str, list[Example]] = {}
+    start = 0
+    for name, fraction in fractions.items():
+        count = round(fraction * len(shuffled))
+        carved[name] = shuffled[start : start + count]
+        start += count
+    return shuffled[start:], carved
+
+
+def load_files(
+    files: Mapping[str, FileSpec],
+    *,
+    label_names: Sequence[str],
+    split_fractions: Mapping[str, float],
+    split_seed: int,
+    **read_args: object,
+) -> Splits:
+    """Read a train file and, where given, validation and test files; carve the missing ones out of train."""
+    unknown = set(files) - set(SPLITS)
+    if unknown:
+        raise TextrnnError(f"dataset.files: unknown split(s) {sorted(unknown)}; use {list(SPLITS)}")
+    if "train" not in files:
+        raise TextrnnError("dataset.files: no 'train' file; every dataset needs one")
+    read = {
+        name: read_labelled_file(spec, label_names=label_names, **read_args)  # type: ignore[arg-type]
+        for name, spec in files.items()
+    }
+    missing = {name: split_fractions[name] for name in SPLITS if name not in read}
+    train, carved = split_off(read["train"], missing, split_seed) if missing else (read["train"], {})
+    read.update(carved, train=train)
+    return Splits(read["train"], read["validation"], read["test"], tuple(label_names))
+
+
+def load_tfds(
+    name: str,
+    *,
+    data_dir: str | None,
+    splits: Mapping[str, str],
+    text_key: str,
+    label_key: str,
+    download: bool,
+) -> Splits:
+    """Read a TFDS text-classification dataset; ``splits`` maps ours to TFDS split specs."""
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except Exception as err:  # TFDS raises several types for unknown names
+        raise TextrnnError(
+            f"dataset.tfds_name: no TFDS dataset {name!r} ({type(err).__name__}); check the name "
+            f"against `tfds.list_builders()` or use a files dataset"
+        ) from None
+    if not builder.is_prepared():
+        if not download:
+            raise TextrnnError(
+                f"TFDS dataset {name!r} is not prepared in {builder.data_dir}; set dataset.download=true "
+                f"or point dataset.data_dir at a prepared copy"
+            )
+        try:
+            builder.download_and_prepare()
+        except Exception as err:  # offline: connection, DNS or download errors
+            raise TextrnnError(
+                f"could not download TFDS dataset {name!r} ({type(err).__name__}); offline, prepare it on "
+                f"a machine with internet (`tfds build {name}`) and point dataset.data_dir at the copy, "
+                f"or use a files dataset"
+            ) from None
+    features = builder.info.features
+    for key, field in ((text_key, "text_key"), (label_key, "label_key")):
+        if key not in features:
+            raise TextrnnError(
+                f"dataset.{field}: TFDS dataset {name!r} has no feature {key!r} (it has {list(features)})"
+            )
+    label_names = tuple(features[label_key].names)
+    loaded = {}
+    for ours, spec in splits.items():
+        try:
+            dataset = builder.as_dataset(split=spec)
+        except Exception as err:
+            raise TextrnnError(f"dataset.splits.{ours}: TFDS cannot read split {spec!r} of {name!r}: {err}") from None
+        loaded[ours] = [(row[text_key].decode("utf-8"), int(row[label_key])) for row in tfds.as_numpy(dataset)]
+    missing = [s for s in SPLITS if s not in loaded]
+    if missing:
+        raise TextrnnError(f"dataset.splits: give a TFDS split for {missing}, e.g. train: 'train[:90%]'")
+    return Splits(loaded["train"], loaded["validation"], loaded["test"], label_names)

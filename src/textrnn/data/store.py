@@ -1,0 +1,54 @@
+"""Labelled splits as a TFDS dataset on disk (TFDS's ad-hoc builder), and back as ``tf.data``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from textrnn.data.sources import Splits
+from textrnn.io import replace_directory
+
+VERSION = "1.0.0"
+
+
+def save_splits(splits: Splits, directory: str | Path, *, name: str, description: str) -> None:
+    """Write ``splits`` as the TFDS dataset ``name`` into ``directory``, replacing it atomically.
+
+    The directory then holds ``dataset_info.json`` and one TFRecord file per split, with the
+    features ``text`` (``tfds.features.Text``) and ``label`` (``tfds.features.ClassLabel``).
+    """
+    features = tfds.features.FeaturesDict(
+        {"text": tfds.features.Text(), "label": tfds.features.ClassLabel(names=list(splits.label_names))}
+    )
+    split_examples = {
+        split: [(i, {"text": text, "label": label}) for i, (text, label) in enumerate(examples)]
+        for split, examples in splits.items()
+    }
+    with replace_directory(directory) as target, tempfile.TemporaryDirectory() as data_dir:
+        tfds.dataset_builders.store_as_tfds_dataset(
+            name=name,
+            version=VERSION,
+            features=features,
+            split_datasets=split_examples,
+            data_dir=data_dir,
+            description=description,
+            disable_shuffling=True,
+        )
+        for item in (Path(data_dir) / name / VERSION).iterdir():
+            item.rename(target / item.name)
+
+
+def builder(directory: str | Path) -> tfds.core.DatasetBuilder:
+    return tfds.builder_from_directory(str(directory))
+
+
+def load_split(directory: str | Path, split: str) -> tf.data.Dataset:
+    """The ``split`` of the dataset in ``directory`` as ``{"text": tf.string, "label": tf.int64}``."""
+    return builder(directory).as_dataset(split=split, shuffle_files=False)
+
+
+def label_names(directory: str | Path) -> list[str]:
+    return list(builder(directory).info.features["label"].names)

@@ -1,0 +1,63 @@
+"""Text classifiers: embedding → recurrent layers → softmax head, and a bag-of-words baseline."""
+
+from __future__ import annotations
+
+import keras
+
+from textrnn import layers
+from textrnn.errors import TextrnnError
+
+FAMILIES: dict[str, type[layers.RecurrentLayer]] = {
+    "simple_rnn": layers.SimpleRNN,
+    "lstm": layers.LSTM,
+    "gru": layers.GRU,
+    "peephole_lstm": layers.PeepholeLSTM,
+    "layer_norm_lstm": layers.LayerNormLSTM,
+}
+
+
+def build_classifier(
+    *,
+    vocab_size: int,
+    num_classes: int,
+    family: str = "lstm",
+    embedding_dim: int = 64,
+    units: int = 64,
+    num_layers: int = 1,
+    bidirectional: bool = False,
+    dropout: float = 0.0,
+    recurrent_dropout: float = 0.0,
+    seed: int | None = None,
+) -> keras.Model:
+    """Token ids ``[batch, time]`` (0 = padding, masked) to class probabilities ``[batch, classes]``.
+
+    ``dropout`` is the recurrent layers' (variational) input dropout and the dropout before the
+    head; ``recurrent_dropout`` drops the hidden state, one mask per sequence.
+    """
+    if family not in FAMILIES:
+        raise TextrnnError(f"model.family: unknown family {family!r}; use one of {sorted(FAMILIES)}")
+    if num_layers < 1:
+        raise TextrnnError(f"model.num_layers must be at least 1, got {num_layers}")
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(tokens)
+    for index in range(num_layers):
+        recurrent = FAMILIES[family](
+            units,
+            return_sequences=index < num_layers - 1,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=None if seed is None else seed + index,
+            name=f"{family}_{index}",
+        )
+        x = keras.layers.Bidirectional(recurrent, name=f"bidirectional_{index}")(x) if bidirectional else recurrent(x)
+    x = keras.layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
+    probabilities = keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="head")(x)
+    return keras.Model(tokens, probabilities, name=f"{family}_classifier")
+
+
+def build_bow_baseline(*, vocab_size: int, num_classes: int) -> keras.Model:
+    """Logistic regression on which tokens occur (multi-hot): the order-blind baseline."""
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    bag = keras.layers.CategoryEncoding(num_tokens=vocab_size, output_mode="multi_hot", name="bag")(tokens)
+    probabilities = keras.layers.Dense(num_classes, activation="softmax", name="head")(bag)
+    return keras.Model(tokens, probabilities, name="bag_of_words")
