@@ -1,0 +1,290 @@
+"""The cells and layers against Keras's built-ins and against NumPy transcriptions of the equations."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from textrnn import cells, layers
+
+B, T, D, H = 3, 6, 5, 4
+TOL = 1e-5
+
+# (ours, Keras's built-in layer, Keras's built-in cell)
+FAMILIES = [
+    pytest.param(layers.SimpleRNN, keras.layers.SimpleRNN, keras.layers.SimpleRNNCell, id="simple_rnn"),
+    pytest.param(layers.LSTM, keras.layers.LSTM, keras.layers.LSTMCell, id="lstm"),
+    pytest.param(layers.GRU, keras.layers.GRU, keras.layers.GRUCell, id="gru"),
+]
+VARIANTS = [
+    dict(),
+    dict(return_sequences=True),
+    dict(go_backwards=True, return_sequences=True),
+    dict(return_state=True),
+]
+
+
+@pytest.fixture
+def inputs() -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(B, T, D)).astype("float32")
+
+
+@pytest.fixture
+def right_padded_mask() -> np.ndarray:
+    lengths = np.array([T, 3, 1])
+    return np.arange(T)[None, :] < lengths[:, None]
+
+
+def _paired(ours_cls, keras_cls, x, **kwargs):
+    """Our layer and Keras's, built, with Keras's (random) weights copied into ours."""
+    reference = keras_cls(H, **kwargs)
+    reference(x)
+    ours = ours_cls(H, **kwargs)
+    ours(x)
+    ours.set_weights(reference.get_weights())
+    return ours, reference
+
+
+def _max_diff(a, b) -> float:
+    a, b = (a if isinstance(a, (list, tuple)) else [a]), (b if isinstance(b, (list, tuple)) else [b])
+    assert len(a) == len(b)
+    return max(float(np.max(np.abs(np.asarray(p) - np.asarray(q)))) for p, q in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), FAMILIES)
+def test_weights_have_keras_layout(ours_cls, keras_cls, keras_cell, inputs):
+    ours, reference = _paired(ours_cls, keras_cls, inputs)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in reference.get_weights()]
+    assert [w.name for w in ours.weights] == [w.name for w in reference.weights]
+
+
+@pytest.mark.parametrize("kwargs", VARIANTS, ids=lambda k: "-".join(k) or "last_output")
+@pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "right_padded"])
+@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), FAMILIES)
+def test_layer_matches_keras(ours_cls, keras_cls, keras_cell, kwargs, masked, inputs, right_padded_mask):
+    ours, reference = _paired(ours_cls, keras_cls, inputs, **kwargs)
+    mask = right_padded_mask if masked else None
+    assert _max_diff(ours(inputs, mask=mask), reference(inputs, mask=mask)) <= TOL
+
+
+@pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "right_padded"])
+@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), FAMILIES)
+def test_cell_in_keras_rnn_matches_keras(ours_cls, keras_cls, keras_cell, masked, inputs, right_padded_mask):
+    ours = keras.layers.RNN(ours_cls.cell_class(H), return_sequences=True, return_state=True)
+    reference = keras.layers.RNN(keras_cell(H), return_sequences=True, return_state=True)
+    ours(inputs), reference(inputs)
+    ours.set_weights(reference.get_weights())
+    mask = right_padded_mask if masked else None
+    assert _max_diff(ours(inputs, mask=mask), reference(inputs, mask=mask)) <= TOL
+
+
+@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), FAMILIES)
+def test_gradients_match_keras(ours_cls, keras_cls, keras_cell, inputs, right_padded_mask):
+    ours, reference = _paired(ours_cls, keras_cls, inputs, return_sequences=True)
+    x = tf.constant(inputs)
+    probe = tf.constant(np.random.default_rng(1).normal(size=(B, T, H)).astype("float32"))
+
+    def grads(layer):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(layer(x, mask=right_padded_mask) * probe)
+        return tape.gradient(loss, [x, *layer.trainable_variables])
+
+    assert _max_diff(grads(ours), grads(reference)) <= TOL
+
+
+@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), FAMILIES)
+def test_bidirectional_and_stacked_match_keras(ours_cls, keras_cls, keras_cell, inputs, right_padded_mask):
+    def model(layer_cls):
+        tokens = keras.Input((T, D))
+        x = keras.layers.Bidirectional(layer_cls(H, return_sequences=True))(tokens)
+        x = layer_cls(H)(x)
+        return keras.Model(tokens, x)
+
+    ours, reference = model(ours_cls), model(keras_cls)
+    ours.set_weights(reference.get_weights())
+    x = tf.constant(inputs)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        out_ours, out_ref = ours(x), reference(x)
+    assert _max_diff(out_ours, out_ref) <= TOL
+    assert _max_diff(tape.gradient(out_ours, x), tape.gradient(out_ref, x)) <= TOL
+
+
+# -- the equations, transcribed in NumPy ------------------------------------------------------------
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _numpy_elman(x, kernel, recurrent, bias, output_kernel=None):
+    h = np.zeros((x.shape[0], recurrent.shape[0]))
+    ys = []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ kernel + h @ recurrent + bias)
+        ys.append(h @ output_kernel if output_kernel is not None else h)
+    return np.stack(ys, 1)
+
+
+def _numpy_lstm(x, kernel, recurrent, bias, peepholes=None):
+    units = recurrent.shape[0]
+    h = c = np.zeros((x.shape[0], units))
+    hs = []
+    for t in range(x.shape[1]):
+        z = x[:, t] @ kernel + h @ recurrent + bias
+        z_i, z_f, z_c, z_o = (z[:, k * units : (k + 1) * units] for k in range(4))
+        if peepholes is not None:
+            z_i, z_f = z_i + peepholes[0] * c, z_f + peepholes[1] * c
+        i, f = _sigmoid(z_i), _sigmoid(z_f)
+        c = f * c + i * np.tanh(z_c)
+        o = _sigmoid(z_o + (peepholes[2] * c if peepholes is not None else 0.0))
+        h = o * np.tanh(c)
+        hs.append(h)
+    return np.stack(hs, 1)
+
+
+def _numpy_gru(x, kernel, recurrent, bias):
+    units = recurrent.shape[0]
+    h = np.zeros((x.shape[0], units))
+    hs = []
+    for t in range(x.shape[1]):
+        xz, xr, xh = np.split(x[:, t] @ kernel + bias[0], 3, axis=-1)
+        rz, rr, rh = np.split(h @ recurrent + bias[1], 3, axis=-1)
+        z, r = _sigmoid(xz + rz), _sigmoid(xr + rr)
+        h = z * h + (1 - z) * np.tanh(xh + r * rh)
+        hs.append(h)
+    return np.stack(hs, 1)
+
+
+@pytest.mark.parametrize(
+    ("layer", "reference"),
+    [
+        (layers.SimpleRNN(H, return_sequences=True), _numpy_elman),
+        (layers.SimpleRNN(H, output_units=2, return_sequences=True), _numpy_elman),
+        (layers.LSTM(H, return_sequences=True), _numpy_lstm),
+        (layers.PeepholeLSTM(H, return_sequences=True), _numpy_lstm),
+        (layers.GRU(H, return_sequences=True), _numpy_gru),
+    ],
+    ids=["elman", "elman_output_projection", "lstm", "peephole_lstm", "gru"],
+)
+def test_layers_match_numpy_equations(layer, reference, inputs):
+    layer(inputs)
+    weights = layer.get_weights()
+    for w in weights[:3]:  # random biases too, so that the bias terms are checked
+        w[...] = np.random.default_rng(w.size).normal(scale=0.5, size=w.shape)
+    layer.set_weights(weights)
+    expected = reference(inputs.astype("float64"), *[w.astype("float64") for w in weights])
+    np.testing.assert_allclose(np.asarray(layer(inputs)), expected, atol=TOL)
+
+
+def test_layer_norm_lstm_normalises_cell_state(inputs):
+    layer = layers.LayerNormLSTM(H, return_state=True)
+    _, _, c = layer(inputs)
+    c = np.asarray(c)  # the state norm starts with gain 1 and offset 0
+    np.testing.assert_allclose(c.mean(-1), 0.0, atol=1e-5)
+    np.testing.assert_allclose(c.std(-1), 1.0, atol=2e-2)
+
+
+def test_lstm_forget_bias_starts_at_one():
+    cell = cells.LSTMCell(H)
+    cell.build((None, D))
+    np.testing.assert_array_equal(np.asarray(cell.bias), np.r_[np.zeros(H), np.ones(H), np.zeros(2 * H)])
+
+
+# -- BPTT: float64 gradient checks of every cell ---------------------------------------------------
+@pytest.mark.parametrize(
+    "cell_cls",
+    [cells.SimpleRNNCell, cells.LSTMCell, cells.PeepholeLSTMCell, cells.LayerNormLSTMCell, cells.GRUCell],
+)
+def test_cell_gradient_check_float64(cell_cls):
+    rnn = keras.layers.RNN(cell_cls(3, dtype="float64"), return_sequences=True, dtype="float64")
+    x = tf.constant(np.random.default_rng(2).normal(size=(2, 4, 3)), dtype=tf.float64)
+    rnn(x)
+
+    def loss_of_inputs(inputs):
+        return tf.reduce_sum(tf.sin(rnn(inputs)))
+
+    theoretical, numerical = tf.test.compute_gradient(loss_of_inputs, [x])
+    np.testing.assert_allclose(theoretical[0], numerical[0], atol=1e-6)
+
+    def loss_of_recurrent_kernel(kernel):
+        rnn.cell.recurrent_kernel.assign(kernel)
+        return loss_of_inputs(x)
+
+    theoretical, numerical = tf.test.compute_gradient(
+        loss_of_recurrent_kernel, [tf.constant(rnn.cell.recurrent_kernel.numpy())]
+    )
+    np.testing.assert_allclose(theoretical[0], numerical[0], atol=1e-6)
+
+
+# -- variational dropout -------------------------------------------------------------------------------
+@pytest.mark.parametrize("layer_cls", [layers.SimpleRNN, layers.LSTM, layers.GRU])
+def test_zero_dropout_is_no_dropout(layer_cls, inputs):
+    layer = layer_cls(H, dropout=0.0, recurrent_dropout=0.0, return_sequences=True)
+    np.testing.assert_array_equal(np.asarray(layer(inputs, training=True)), np.asarray(layer(inputs)))
+
+
+def _identity_elman(rate_kwargs, use_layer):
+    """An Elman cell that passes its state (or input) through unchanged, to expose dropout masks."""
+    cell = cells.SimpleRNNCell(8, activation="linear", use_bias=False, seed=3, **rate_kwargs)
+    rnn = (
+        layers.SimpleRNN(8, activation="linear", use_bias=False, seed=3, return_sequences=True, **rate_kwargs)
+        if use_layer
+        else keras.layers.RNN(cell, return_sequences=True)
+    )
+    rnn(np.zeros((2, 5, 8), "float32"))
+    return rnn
+
+
+@pytest.mark.parametrize("use_layer", [True, False], ids=["textrnn_layer", "keras_rnn_of_cell"])
+def test_recurrent_dropout_mask_is_the_same_at_every_step(use_layer):
+    rnn = _identity_elman({"recurrent_dropout": 0.5}, use_layer)
+    rnn.set_weights([np.zeros((8, 8), "float32"), np.eye(8, dtype="float32")])  # h_t = mask ⊙ h_{t-1}
+    ones = np.ones((2, 8), "float32")
+    out = np.asarray(rnn(np.zeros((2, 5, 8), "float32"), initial_state=[ones], training=True))
+    kept = out[:, 0] != 0
+    assert kept.any() and (~kept).any()
+    for t in range(5):  # one mask: the same units survive at every step, each scaled by 2 per step
+        np.testing.assert_array_equal(out[:, t] != 0, kept)
+        np.testing.assert_allclose(out[:, t][kept], 2.0 ** (t + 1))
+    assert not np.array_equal(kept[0], kept[1])  # one mask per sequence, not per batch
+
+
+@pytest.mark.parametrize("use_layer", [True, False], ids=["textrnn_layer", "keras_rnn_of_cell"])
+def test_input_dropout_mask_is_the_same_at_every_step(use_layer):
+    rnn = _identity_elman({"dropout": 0.5}, use_layer)
+    rnn.set_weights([np.eye(8, dtype="float32"), np.zeros((8, 8), "float32")])  # h_t = mask ⊙ x_t
+    out = np.asarray(rnn(np.ones((2, 5, 8), "float32"), training=True))
+    kept = out[:, 0] != 0
+    assert kept.any() and (~kept).any()
+    for t in range(5):
+        np.testing.assert_array_equal(out[:, t] != 0, kept)
+    masks_differ = not np.array_equal(np.asarray(rnn(np.ones((2, 5, 8)), training=True))[:, 0] != 0, kept)
+    assert masks_differ  # a new mask for every batch
+
+
+# -- serialization ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: layers.SimpleRNN(H, output_units=3),
+        lambda: layers.LSTM(H, dropout=0.1, recurrent_dropout=0.1),
+        lambda: layers.PeepholeLSTM(H),
+        lambda: layers.LayerNormLSTM(H),
+        lambda: layers.GRU(H),
+        lambda: keras.layers.Bidirectional(layers.GRU(H)),
+        lambda: keras.layers.RNN(cells.LSTMCell(H)),
+        lambda: keras.layers.RNN(cells.GRUCell(H)),
+        lambda: keras.layers.RNN(cells.SimpleRNNCell(H)),
+    ],
+    ids=["elman", "lstm", "peephole", "layer_norm", "gru", "bidirectional", "rnn_lstm", "rnn_gru", "rnn_elman"],
+)
+def test_keras_file_round_trip(make_layer, inputs, tmp_path):
+    x = keras.Input((T, D))
+    model = keras.Model(x, keras.layers.Dense(2)(make_layer()(x)))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(np.asarray(loaded(inputs)), np.asarray(model(inputs)))
+    assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
