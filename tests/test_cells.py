@@ -205,17 +205,19 @@ def test_cell_gradient_check_float64(cell_cls):
     def loss_of_inputs(inputs):
         return tf.reduce_sum(tf.sin(rnn(inputs)))
 
-    theoretical, numerical = tf.test.compute_gradient(loss_of_inputs, [x])
+    theoretical, numerical = tf.test.compute_gradient(loss_of_inputs, [x], delta=1e-5)
     np.testing.assert_allclose(theoretical[0], numerical[0], atol=1e-6)
 
-    def loss_of_recurrent_kernel(kernel):
-        rnn.cell.recurrent_kernel.assign(kernel)
-        return loss_of_inputs(x)
+    weights = [tf.constant(v.numpy()) for v in rnn.trainable_variables]
+    for index in range(len(weights)):
 
-    theoretical, numerical = tf.test.compute_gradient(
-        loss_of_recurrent_kernel, [tf.constant(rnn.cell.recurrent_kernel.numpy())]
-    )
-    np.testing.assert_allclose(theoretical[0], numerical[0], atol=1e-6)
+        def loss_of_weight(weight, index=index):
+            values = [weight if i == index else w for i, w in enumerate(weights)]
+            outputs, _ = rnn.stateless_call(values, [v.value for v in rnn.non_trainable_variables], x)
+            return tf.reduce_sum(tf.sin(outputs))
+
+        theoretical, numerical = tf.test.compute_gradient(loss_of_weight, [weights[index]], delta=1e-5)
+        np.testing.assert_allclose(theoretical[0], numerical[0], atol=1e-6, err_msg=rnn.trainable_variables[index].path)
 
 
 # -- variational dropout -------------------------------------------------------------------------------

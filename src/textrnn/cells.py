@@ -351,9 +351,10 @@ class LayerNormLSTMCell(LSTMCell):
     def __init__(self, units: int, norm_epsilon: float = 1e-3, **kwargs: Any) -> None:
         super().__init__(units, **kwargs)
         self.norm_epsilon = norm_epsilon
-        self.kernel_norm = keras.layers.LayerNormalization(epsilon=norm_epsilon, name="kernel_norm")
-        self.recurrent_norm = keras.layers.LayerNormalization(epsilon=norm_epsilon, name="recurrent_norm")
-        self.state_norm = keras.layers.LayerNormalization(epsilon=norm_epsilon, name="state_norm")
+        self.kernel_norm, self.recurrent_norm, self.state_norm = (
+            keras.layers.LayerNormalization(epsilon=norm_epsilon, dtype=self.dtype_policy, name=name)
+            for name in ("kernel_norm", "recurrent_norm", "state_norm")
+        )
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         super().build(input_shape)
