@@ -29,6 +29,7 @@ def main(cfg: DictConfig) -> None:
         training.batches(train, settings.batch_size, shuffle_seed=cfg.seed),
         validation_data=training.batches(validation, settings.batch_size),
         epochs=settings.epochs,
+        shuffle=False,  # the tf.data pipeline shuffles, seeded
         verbose=2,
     )
     probabilities = model.predict(training.batches(test, settings.batch_size), verbose=0)

@@ -55,5 +55,10 @@ def fit(
         keras.callbacks.CSVLogger(str(history_csv), append=True),
     ]
     return model.fit(
-        train, validation_data=validation, epochs=epochs, callbacks=[*standard, *callbacks], verbose=verbose
+        train,
+        validation_data=validation,
+        epochs=epochs,
+        shuffle=False,  # the tf.data pipeline shuffles, seeded
+        callbacks=[*standard, *callbacks],
+        verbose=verbose,
     )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import json
+import socket
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -195,6 +197,14 @@ def load_files(
     return Splits(read["train"], read["validation"], read["test"], tuple(label_names))
 
 
+def _resolves(host: str) -> bool:
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError:
+        return False
+    return True
+
+
 def load_tfds(
     name: str,
     *,
@@ -220,13 +230,20 @@ def load_tfds(
                 f"TFDS dataset {name!r} is not prepared in {builder.data_dir}; set dataset.download=true "
                 f"or point dataset.data_dir at a prepared copy"
             )
+        offline_hint = (
+            f"offline, prepare it on a machine with internet (`tfds build {name}`) and point "
+            f"dataset.data_dir at the copy, or use a files dataset"
+        )
+        hosts = sorted({urlparse(url).hostname or "" for url in builder.url_infos or {}} - {""})
+        if hosts and not any(_resolves(host) for host in hosts):  # TFDS would retry for minutes
+            raise TextrnnError(
+                f"cannot download TFDS dataset {name!r}: no address for {', '.join(hosts)}; {offline_hint}"
+            )
         try:
             builder.download_and_prepare()
-        except Exception as err:  # offline: connection, DNS or download errors
+        except Exception as err:  # connection, DNS or download errors
             raise TextrnnError(
-                f"could not download TFDS dataset {name!r} ({type(err).__name__}); offline, prepare it on "
-                f"a machine with internet (`tfds build {name}`) and point dataset.data_dir at the copy, "
-                f"or use a files dataset"
+                f"could not download TFDS dataset {name!r} ({type(err).__name__}); {offline_hint}"
             ) from None
     features = builder.info.features
     for key, field in ((text_key, "text_key"), (label_key, "label_key")):
@@ -242,6 +259,12 @@ def load_tfds(
         except Exception as err:
             raise TextrnnError(f"dataset.splits.{ours}: TFDS cannot read split {spec!r} of {name!r}: {err}") from None
         loaded[ours] = [(row[text_key].decode("utf-8"), int(row[label_key])) for row in tfds.as_numpy(dataset)]
+    for ours, examples in loaded.items():
+        if any(label < 0 for _, label in examples):
+            raise TextrnnError(
+                f"dataset.splits.{ours}: TFDS split {splits[ours]!r} of {name!r} is unlabelled (label -1); "
+                f"use a labelled split"
+            )
     missing = [s for s in SPLITS if s not in loaded]
     if missing:
         raise TextrnnError(f"dataset.splits: give a TFDS split for {missing}, e.g. train: 'train[:90%]'")

@@ -1,0 +1,127 @@
+"""Training-step speed of textrnn's recurrent layers against Keras's built-ins, all in one run.
+
+One step = forward + backward + Adam update of one recurrent layer on float32 inputs
+``[batch, steps, inputs]`` (loss: mean squared error of the last output against a fixed target).
+Each variant is warmed up, then timed for ``--repeats`` steps; the median is reported as
+ms/step and tokens/s (batch × steps per second), with its ratio to the Keras built-in of the
+same family measured in the same run.
+
+    python benchmarks/recurrent_layers.py                      # the README table (CPU)
+    python benchmarks/recurrent_layers.py --shapes 64x100 --jit  # under XLA
+
+Results are written to benchmarks/results/recurrent_layers.json (one record per variant and shape).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from textrnn import cells, layers  # noqa: E402
+
+FAMILIES = {
+    "LSTM": (layers.LSTM, cells.LSTMCell, keras.layers.LSTM),
+    "GRU": (layers.GRU, cells.GRUCell, keras.layers.GRU),
+    "SimpleRNN": (layers.SimpleRNN, cells.SimpleRNNCell, keras.layers.SimpleRNN),
+}
+RESULTS = Path(__file__).parent / "results" / "recurrent_layers.json"
+
+
+def time_training_step(layer: keras.layers.Layer, batch: int, steps: int, inputs: int, *, jit: bool, repeats: int) -> float:
+    """Median seconds of one forward + backward + Adam step of ``layer``."""
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(size=(batch, steps, inputs)).astype("float32"))
+    layer(x)
+    target = tf.constant(rng.normal(size=(batch, layer.units)).astype("float32"))
+    optimizer = keras.optimizers.Adam(1e-3)
+    optimizer.build(layer.trainable_variables)
+
+    @tf.function(jit_compile=jit)
+    def train_step() -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(layer(x, training=True) - target))
+        optimizer.apply(tape.gradient(loss, layer.trainable_variables), layer.trainable_variables)
+        return loss
+
+    for _ in range(5):
+        train_step().numpy()
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        train_step().numpy()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+def run(shapes: list[tuple[int, int]], inputs: int, units: int, *, jit: bool, repeats: int) -> list[dict[str, Any]]:
+    records = []
+    for batch, steps in shapes:
+        for family, (ours, cell, builtin) in FAMILIES.items():
+            variants = {
+                f"textrnn.layers.{family}": lambda ours=ours: ours(units),
+                f"keras.layers.RNN(textrnn.cells.{cell.__name__})": lambda cell=cell: keras.layers.RNN(cell(units)),
+                f"keras.layers.{family}": lambda builtin=builtin: builtin(units),
+            }
+            seconds = {
+                name: time_training_step(make(), batch, steps, inputs, jit=jit, repeats=repeats)
+                for name, make in variants.items()
+            }
+            reference = seconds[f"keras.layers.{family}"]
+            for name, value in seconds.items():
+                records.append(
+                    {
+                        "family": family,
+                        "variant": name,
+                        "batch": batch,
+                        "steps": steps,
+                        "inputs": inputs,
+                        "units": units,
+                        "jit_compile": jit,
+                        "ms_per_step": round(value * 1e3, 2),
+                        "tokens_per_second": round(batch * steps / value),
+                        "throughput_vs_keras": round(reference / value, 2),
+                    }
+                )
+                print(f"{batch:>4} x {steps:<5} {name:<50} {value * 1e3:9.2f} ms  {reference / value:5.2f}x", flush=True)
+    return records
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shapes", nargs="+", default=["64x100", "64x1000", "1x100"], help="BATCHxSTEPS")
+    parser.add_argument("--inputs", type=int, default=128)
+    parser.add_argument("--units", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--jit", action="store_true", help="compile the training step with XLA")
+    args = parser.parse_args()
+    shapes = [tuple(int(n) for n in shape.split("x")) for shape in args.shapes]
+    records = run(shapes, args.inputs, args.units, jit=args.jit, repeats=args.repeats)  # type: ignore[arg-type]
+    environment = {
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "devices": [d.device_type for d in tf.config.list_physical_devices()],
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
+    kept = [r for r in previous["runs"] if r["environment"].get("jit_compile") != args.jit]
+    RESULTS.write_text(json.dumps({"runs": [*kept, {"environment": {**environment, "jit_compile": args.jit}, "records": records}]}, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Shared fixtures: the real config from conf/, shrunk to tiny data, writing into a temporary directory."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from omegaconf import DictConfig
+
+from pipelines.common import ROOT, compose_config
+
+SST2 = ROOT.parent / "shared" / "data" / "sst2"
+STAGE_PATHS = ("ingested", "tokenized", "models", "checkpoints", "metrics", "plots", "saved_model")
+TINY = (
+    "++dataset.sizes.train=400",
+    "++dataset.sizes.validation=80",
+    "++dataset.sizes.test=80",
+    "trainer.epochs=2",
+    "trainer.batch_size=32",
+    "model.units=8",
+    "model.embedding_dim=8",
+    "baseline.epochs=1",
+)
+
+
+def tiny_config(workdir: Path, *overrides: str) -> DictConfig:
+    """conf/ composed as `dvc repro` would, then shrunk: tiny data, one small model, paths in ``workdir``."""
+    paths = [f"paths.{name}={workdir / name}" for name in STAGE_PATHS]
+    return compose_config([*overrides, *TINY, f"tracking.tracking_uri=sqlite:///{workdir / 'mlflow.db'}", *paths])
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., DictConfig]:
+    monkeypatch.chdir(tmp_path)  # MLflow puts artifacts under ./mlruns
+    return lambda *overrides: tiny_config(tmp_path, *overrides)
+
+
+requires_sst2 = pytest.mark.skipif(not SST2.is_dir(), reason=f"SST-2 not found at {SST2}")

@@ -1,0 +1,116 @@
+"""The pipeline as users drive it: `dvc repro`, editing conf/, `dvc exp run -S`, in a scratch copy of the repo."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines.common import ROOT, compose_config
+
+BIN = Path(sys.executable).parent
+
+
+def test_dvc_yaml_paths_are_the_configured_paths():
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    outs = {next(iter(o)) if isinstance(o, dict) else o for stage in stages.values() for o in stage.get("outs", [])}
+    paths = compose_config().paths
+    assert {paths.ingested, paths.tokenized, paths.models, paths.saved_model} <= outs
+    metrics = {next(iter(m)) for stage in stages.values() for m in stage.get("metrics", [])}
+    assert {f"{paths.metrics}/{name}.json" for name in ("tokenize", "baseline", "evaluate")} == metrics
+
+
+def _run(args: list[str], cwd: Path) -> str:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(cwd)}
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _repro(repo: Path) -> list[str]:
+    """`dvc repro`; the stages it ran, in order."""
+    return re.findall(r"Running stage '(\w+)'", _run([str(BIN / "dvc"), "repro"], repo))
+
+
+def _edit(path: Path, key: str, value: object) -> None:
+    text = path.read_text()
+    path.write_text(re.sub(rf"(?m)^(\s*{key}:)\s*\S+", rf"\1 {value}", text, count=1))
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    """A git repo holding the project's files, with conf/ shrunk to tiny data and one short epoch."""
+    repo = tmp_path_factory.mktemp("repo")
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    for name in files:
+        if (ROOT / name).is_file() and not name.startswith(("metrics/", "plots/")) and name != "dvc.lock":
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, repo / name)
+    synthetic = repo / "conf/dataset/synthetic.yaml"
+    for split, size in (("train", 300), ("validation", 60), ("test", 60)):
+        _edit(synthetic, split, size)
+    _edit(repo / "conf/trainer/default.yaml", "epochs", 1)
+    _edit(repo / "conf/config.yaml", "epochs", 1)  # the baseline's
+    _run(["git", "init", "-q"], repo)
+    _run(["git", "add", "-A"], repo)
+    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "scratch"], repo)
+    return repo
+
+
+@pytest.mark.slow
+def test_repro_runs_every_stage_then_nothing(repo):
+    assert _repro(repo) == ["compose", "ingest", "tokenize", "baseline", "train", "evaluate", "export"]
+    assert _repro(repo) == []
+    metrics = json.loads((repo / "metrics/evaluate.json").read_text())
+    assert set(metrics) == {"accuracy", "macro_f1", "loss"}
+
+
+@pytest.mark.slow
+def test_editing_model_conf_reruns_train_evaluate_export_only(repo):
+    _repro(repo)
+    _edit(repo / "conf/model/lstm.yaml", "units", 12)
+    assert _repro(repo) == ["compose", "train", "evaluate", "export"]
+    assert yaml.safe_load((repo / "params.yaml").read_text())["model"]["units"] == 12
+
+
+@pytest.mark.slow
+def test_editing_tokenizer_conf_reruns_from_tokenize_on(repo):
+    _repro(repo)
+    _edit(repo / "conf/tokenizer/word.yaml", "max_length", 40)
+    assert _repro(repo) == ["compose", "tokenize", "baseline", "train", "evaluate", "export"]
+
+
+@pytest.mark.slow
+def test_exp_run_set_param_group_and_value(repo):
+    _repro(repo)
+    _run(["git", "add", "-A"], repo)
+    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "baseline run"], repo)
+    dvc = str(BIN / "dvc")
+    gru_run = _run([dvc, "exp", "run", "-S", "model=gru", "-n", "gru"], repo)
+    assert "Running stage 'train'" in gru_run and "Running stage 'tokenize'" not in gru_run
+    assert yaml.safe_load((repo / "params.yaml").read_text())["model"]["family"] == "gru"
+    diff = json.loads(_run([dvc, "params", "diff", "--json"], repo))
+    assert diff["params.yaml"]["model.family"] == {"old": "lstm", "new": "gru"}
+
+    _run([dvc, "exp", "run", "-S", "trainer.epochs=2", "-n", "two-epochs"], repo)
+    shown = json.loads(_run([dvc, "exp", "show", "--json"], repo))
+    experiments = {
+        exp["name"]: exp["data"]
+        for commit in shown
+        for exp in [e for run in commit.get("experiments") or [] for e in run.get("revs", [])]
+    }
+    assert {"gru", "two-epochs"} <= set(experiments)
+    gru = experiments["gru"]
+    assert gru["params"]["params.yaml"]["data"]["model"]["family"] == "gru"
+    assert "accuracy" in gru["metrics"]["metrics/evaluate.json"]["data"]
+    two = experiments["two-epochs"]["params"]["params.yaml"]["data"]
+    assert two["trainer"]["epochs"] == 2 and two["model"]["family"] == "lstm"  # -S starts from conf/ each time

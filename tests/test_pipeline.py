@@ -1,0 +1,219 @@
+"""Every stage on tiny data, in order, as `dvc repro` runs them; then the stages' command lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import mlflow
+import pytest
+import yaml
+from omegaconf import OmegaConf
+
+from pipelines import baseline, evaluate, export, ingest, tokenize, train
+from pipelines.common import ROOT
+from tests.conftest import tiny_config
+
+STAGES = (ingest, tokenize, baseline, train, evaluate, export)
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory):
+    """Run every stage once on the composed config, shrunk; yield (config, workdir)."""
+    workdir = tmp_path_factory.mktemp("pipeline")
+    cwd = os.getcwd()
+    os.chdir(workdir)
+    try:
+        cfg = tiny_config(workdir)
+        for stage in STAGES:
+            stage.main(cfg)
+        yield cfg, workdir
+    finally:
+        os.chdir(cwd)
+
+
+def _json(path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def test_ingest_writes_a_tfds_dataset_with_three_splits(pipeline_run):
+    cfg, _ = pipeline_run
+    info = _json(Path(cfg.paths.ingested) / "dataset_info.json")
+    assert {s["name"]: int(s["shardLengths"][0]) for s in info["splits"]} == {
+        "train": 400,
+        "validation": 80,
+        "test": 80,
+    }
+
+
+def test_tokenize_writes_vocabulary_encoded_splits_and_metrics(pipeline_run):
+    cfg, _ = pipeline_run
+    tokenized = Path(cfg.paths.tokenized)
+    vocabulary = (tokenized / "vocabulary.txt").read_text().split("\n")
+    assert vocabulary[:2] == ["", "[UNK]"] and "but" in vocabulary
+    assert _json(tokenized / "meta.json") == {
+        "label_names": ["negative", "positive"],
+        "vocab_size": len(vocabulary) - 1,
+    }
+    metrics = _json(Path(cfg.paths.metrics) / "tokenize.json")
+    assert set(metrics) == {"train", "validation", "test"}
+    assert metrics["train"]["examples"] == 400 and 10 < metrics["train"]["length_mean"] < 60
+    assert metrics["train"]["oov_rate"] == 0.0  # adapted on train: every train token is known
+    assert 0.0 <= metrics["test"]["oov_rate"] < 0.05
+
+
+def test_baseline_records_majority_and_bag_of_words_accuracy(pipeline_run):
+    cfg, _ = pipeline_run
+    metrics = _json(Path(cfg.paths.metrics) / "baseline.json")
+    assert set(metrics) == {"bow_accuracy", "majority_accuracy"}
+    assert 0.3 < metrics["majority_accuracy"] < 0.7 and 0.0 <= metrics["bow_accuracy"] <= 1.0
+
+
+def test_train_writes_models_history_and_one_mlflow_run(pipeline_run):
+    cfg, workdir = pipeline_run
+    models_dir = Path(cfg.paths.models)
+    assert {"model.keras", "best.keras", "run.json"} <= {p.name for p in models_dir.iterdir()}
+    with open(Path(cfg.paths.plots) / "training.csv") as handle:
+        history = list(csv.DictReader(handle))
+    assert [row["epoch"] for row in history] == ["0", "1"] and "val_accuracy" in history[0]
+    assert not Path(cfg.paths.checkpoints).exists()  # BackupAndRestore cleans up after a finished fit
+
+    client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
+    run = client.get_run(_json(models_dir / "run.json")["run_id"])
+    assert run.info.status == "FINISHED"
+    assert run.data.params["model.family"] == "lstm" and run.data.params["trainer.epochs"] == "2"
+    assert len(client.get_metric_history(run.info.run_id, "val_loss")) == 2
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"config.yaml", "vocabulary.txt", "training.csv", "confusion.csv", "saved_model"} <= artifacts
+
+
+def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pipeline_run):
+    cfg, workdir = pipeline_run
+    metrics = _json(Path(cfg.paths.metrics) / "evaluate.json")
+    assert set(metrics) == {"accuracy", "macro_f1", "loss"}
+    with open(Path(cfg.paths.plots) / "confusion.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 80 and {r["actual"] for r in rows} <= {"negative", "positive"}
+    assert sum(r["actual"] == r["predicted"] for r in rows) / 80 == pytest.approx(metrics["accuracy"])
+    run = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}").get_run(
+        _json(Path(cfg.paths.models) / "run.json")["run_id"]
+    )
+    assert run.data.metrics["test_accuracy"] == pytest.approx(metrics["accuracy"])
+    assert "test_bow_accuracy" in run.data.metrics
+
+
+SERVE = textwrap.dedent(
+    """
+    import json, random, string, sys
+    import tensorflow as tf
+    serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+    random.seed(0)
+    texts = ["a great film", "", "".join(random.choice(string.printable) for _ in range(10_000))]
+    out = serve(texts=tf.constant(texts))
+    print(json.dumps({
+        "textrnn_imported": any(m.split(".")[0] == "textrnn" for m in sys.modules),
+        "probabilities": out["probabilities"].numpy().tolist(),
+        "classes": out["classes"].numpy().astype(str).tolist(),
+        "label": out["label"].numpy().astype(str).tolist(),
+    }))
+    """
+)
+
+
+def test_exported_saved_model_answers_raw_strings_without_textrnn(pipeline_run, tmp_path):
+    cfg, _ = pipeline_run
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE, cfg.paths.saved_model],
+        cwd=tmp_path,  # not the repo: textrnn must not be importable by accident from the cwd
+        env={**os.environ, "PYTHONPATH": "", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["textrnn_imported"] is False
+    assert len(answer["probabilities"]) == 3
+    for row in answer["probabilities"]:
+        assert sum(row) == pytest.approx(1.0, abs=1e-5)
+    assert answer["classes"] == [["negative", "positive"]] * 3
+    assert set(answer["label"]) <= {"negative", "positive"}
+
+
+def _failing_stage(module: str, *overrides: str, cwd: Path) -> str:
+    """Run a stage that must fail on bad input; return its one error line.
+
+    TensorFlow 2.21 writes C++ start-up lines to stderr that no setting silences; our message is
+    the last line, the only one starting with ``error:``, and there is no traceback.
+    """
+    result = subprocess.run(
+        [sys.executable, "-m", f"pipelines.{module}", *overrides],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert [line for line in lines if line.startswith("error:")] == lines[-1:]
+    assert "Traceback" not in result.stderr
+    return lines[-1]
+
+
+def test_bad_input_exits_non_zero_with_one_line_and_keeps_earlier_outputs(pipeline_run, tmp_path):
+    cfg, _ = pipeline_run
+    ingested = Path(cfg.paths.ingested)
+    before = {p.name: p.read_bytes() for p in ingested.iterdir()}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,sentence\n0,fine\n7,odd\n")
+    error = _failing_stage(
+        "ingest",
+        "dataset=sst2",
+        "dataset.format=csv",
+        f"dataset.files.train.path={bad}",
+        f"dataset.files.test.path={bad}",
+        f"paths.ingested={ingested}",
+        cwd=tmp_path,
+    )
+    assert error == (
+        f"error: {bad}:3: unknown label '7' in column 'label'; expected one of ['0', '1'] — fix the row or set "
+        "dataset.label_values / dataset.label_names"
+    )
+    assert {p.name: p.read_bytes() for p in ingested.iterdir()} == before  # nothing lost
+
+
+def test_unknown_config_choice_is_one_line(tmp_path):
+    error = _failing_stage("train", "model=transformer", cwd=tmp_path)
+    assert error.startswith("error: conf/:") and "model" in error and "transformer" in error
+
+
+def test_compose_writes_params_from_conf_and_keeps_an_exp_run_composition(tmp_path, monkeypatch):
+    from pipelines import common, compose
+
+    params = tmp_path / "params.yaml"
+    monkeypatch.setattr(compose, "PARAMS_FILE", params)
+    compose.main([])
+    written = yaml.safe_load(params.read_text())
+    assert written["model"]["family"] == "lstm" and written["conf_digest"] == common.conf_digest()
+
+    # as `dvc exp run -S model=gru` leaves it: DVC's Hydra composition, no digest
+    params.write_text(OmegaConf.to_yaml(common.compose_config(["model=gru"])))
+    compose.main([])
+    assert yaml.safe_load(params.read_text())["model"]["family"] == "gru"
+
+    # conf/ edited since (a stale digest): compose conf/ again
+    stale = yaml.safe_load(params.read_text()) | {"conf_digest": "0" * 64}
+    params.write_text(yaml.safe_dump(stale))
+    compose.main([])
+    assert yaml.safe_load(params.read_text())["model"]["family"] == "lstm"
+
+
+def test_committed_params_yaml_is_the_composition_of_conf():
+    from pipelines.common import compose_config, conf_digest
+
+    committed = yaml.safe_load((ROOT / "params.yaml").read_text())
+    assert committed == {**OmegaConf.to_container(compose_config()), "conf_digest": conf_digest()}

@@ -1,0 +1,168 @@
+"""Reading labelled text from files and TFDS, and what bad input gets told."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import tensorflow_datasets as tfds
+
+from pipelines.common import compose_config
+from pipelines.ingest import read
+from tests.conftest import SST2, requires_sst2
+from textrnn.data import store
+from textrnn.data.sources import FileSpec, Splits, load_files, load_tfds, read_labelled_file
+from textrnn.errors import TextrnnError
+
+LABELS = ["negative", "positive"]
+
+
+def _write(path: Path, text: str) -> FileSpec:
+    path.write_text(text, encoding="utf-8")
+    return FileSpec(str(path))
+
+
+def _read(spec: FileSpec, file_format: str = "csv", **kwargs) -> list:
+    args = dict(text_column="text", label_column="label", label_names=LABELS) | kwargs
+    return read_labelled_file(spec, file_format=file_format, **args)
+
+
+def test_csv_tsv_and_jsonl_read_the_same_examples(tmp_path):
+    csv_spec = _write(tmp_path / "a.csv", 'label,text\npositive,"fine, really"\nnegative,bad\n')
+    tsv_spec = _write(tmp_path / "a.tsv", "label\ttext\r\npositive\tfine, really\r\nnegative\tbad\r\n")
+    jsonl_spec = _write(
+        tmp_path / "a.jsonl", '{"label": "positive", "text": "fine, really"}\n\n{"label": "negative", "text": "bad"}\n'
+    )
+    expected = [("fine, really", 1), ("bad", 0)]
+    assert _read(csv_spec) == _read(tsv_spec, "tsv") == _read(jsonl_spec, "jsonl") == expected
+
+
+def test_label_values_map_file_spellings_to_label_names(tmp_path):
+    spec = _write(tmp_path / "a.tsv", "label\ttext\n1\tgood\n0\tbad\n")
+    assert _read(spec, "tsv", label_values=["0", "1"]) == [("good", 1), ("bad", 0)]
+
+
+def test_tsv_keeps_quotes_as_text(tmp_path):
+    spec = _write(tmp_path / "a.tsv", 'label\ttext\npositive\tthe " best " film\n')
+    assert _read(spec, "tsv") == [('the " best " film', 1)]
+
+
+@pytest.mark.parametrize(
+    ("content", "file_format", "kwargs", "message"),
+    [
+        ("label,words\npositive,x\n", "csv", {}, r"a\.csv:1: no column 'text' \(the header has \['label', 'words'\]\)"),
+        ("label,text\npositive,x\nmaybe,y\n", "csv", {}, r"a\.csv:3: unknown label 'maybe' in column 'label'"),
+        ("label,text\npositive,x\npositive,x,extra\n", "csv", {}, r"a\.csv:3: malformed row: 3 fields"),
+        ("", "csv", {}, r"a\.csv: the file is empty"),
+        ('{"label": "positive", "text": "x"}\n{oops\n', "jsonl", {}, r"a\.jsonl:2: malformed JSON"),
+        ('{"label": "positive"}\n', "jsonl", {}, r"a\.jsonl:1: no field 'text'"),
+        ("label,text\n", "xml", {}, r"dataset\.format: unknown format 'xml'"),
+        ("label,text\n1,x\n", "csv", {"label_values": ["1"]}, r"dataset\.label_values has 1 entries"),
+    ],
+    ids=["missing_column", "unknown_label", "malformed_row", "empty_file", "bad_json", "missing_field",
+         "unknown_format", "label_values_length"],
+)  # fmt: skip
+def test_bad_files_get_errors_naming_file_line_and_field(tmp_path, content, file_format, kwargs, message):
+    suffix = "jsonl" if file_format == "jsonl" else "csv"
+    spec = _write(tmp_path / f"a.{suffix}", content)
+    with pytest.raises(TextrnnError, match=message):
+        _read(spec, file_format, **kwargs)
+
+
+def test_missing_file_and_wrong_encoding(tmp_path):
+    with pytest.raises(TextrnnError, match=r"nope\.csv: no such file; fix the path in conf/dataset"):
+        _read(FileSpec(str(tmp_path / "nope.csv")))
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("label,text\npositive,caf\xe9\n".encode("latin-1"))
+    with pytest.raises(TextrnnError, match=r"latin\.csv: not valid utf-8 .* set dataset\.encoding"):
+        _read(FileSpec(str(latin)))
+    assert _read(FileSpec(str(latin)), encoding="latin-1") == [("café", 1)]
+
+
+def test_seeded_split_carves_validation_and_test_out_of_train(tmp_path):
+    rows = "".join(f"{LABELS[i % 2]},text {i}\n" for i in range(100))
+    spec = _write(tmp_path / "all.csv", "label,text\n" + rows)
+
+    def load(seed):
+        return load_files(
+            {"train": spec}, label_names=LABELS, split_fractions={"validation": 0.1, "test": 0.2}, split_seed=seed,
+            file_format="csv", text_column="text", label_column="label",
+        )  # fmt: skip
+
+    splits = load(3)
+    assert (len(splits.train), len(splits.validation), len(splits.test)) == (70, 10, 20)
+    assert sorted(splits.train + splits.validation + splits.test) == sorted(_read(spec))
+    assert load(3) == splits and load(4) != splits
+
+
+def test_empty_split_is_refused(tmp_path):
+    spec = _write(tmp_path / "train.csv", "label,text\npositive,a\nnegative,b\n")
+    empty = _write(tmp_path / "test.csv", "label,text\n")
+    splits = load_files(
+        {"train": spec, "test": empty}, label_names=LABELS, split_fractions={"validation": 0.5}, split_seed=0,
+        file_format="csv", text_column="text", label_column="label",
+    )  # fmt: skip
+    with pytest.raises(TextrnnError, match="split 'test' is empty"):
+        splits.check_not_empty("dataset 'x'")
+
+
+def test_unknown_source_and_unknown_dataset_choice():
+    cfg = compose_config()
+    cfg.dataset.source = "ftp"
+    with pytest.raises(TextrnnError, match=r"dataset\.source: unknown source 'ftp'"):
+        read(cfg.dataset, cfg.seed)
+    with pytest.raises(TextrnnError, match=r"conf/: .*dataset"):
+        compose_config(["dataset=nope"])
+
+
+@requires_sst2
+def test_sst2_preset_reads_the_shared_files():
+    cfg = compose_config(["dataset=sst2", f"dataset.files.train.path={SST2 / 'train.tsv'}",
+                          f"dataset.files.test.path={SST2 / 'dev.tsv'}"])  # fmt: skip
+    splits = read(cfg.dataset, cfg.seed)
+    assert len(splits.train) + len(splits.validation) == 67349
+    assert len(splits.test) == 872
+    assert splits.test[0] == ("one long string of cliches .", 0)
+    assert not any(text.endswith("\r") for text, _ in splits.train)  # CRLF handled
+
+
+def test_tfds_source_reads_a_prepared_dataset(tmp_path):
+    """imdb_reviews, prepared locally in TFDS's own on-disk format, read through tfds.builder."""
+    label = tfds.features.ClassLabel(names=["neg", "pos"])
+    features = tfds.features.FeaturesDict({"text": tfds.features.Text(), "label": label})
+    rows = [(i, {"text": f"review {i}", "label": i % 2}) for i in range(20)]
+    tfds.dataset_builders.store_as_tfds_dataset(
+        name="imdb_reviews", config="plain_text", version="1.0.0", features=features,
+        split_datasets={"train": rows, "test": rows[:6]}, data_dir=tmp_path,
+    )  # fmt: skip
+    ours = {"train": "train[:75%]", "validation": "train[75%:]", "test": "test"}
+    splits = load_tfds(
+        "imdb_reviews", data_dir=str(tmp_path), splits=ours, text_key="text", label_key="label", download=False
+    )
+    assert (len(splits.train), len(splits.validation), len(splits.test)) == (15, 5, 6)
+    assert splits.label_names == ("neg", "pos")
+    assert sorted(splits.test) == sorted((f"review {i}", i % 2) for i in range(6))
+    with pytest.raises(TextrnnError, match=r"dataset\.text_key: TFDS dataset 'imdb_reviews' has no feature 'body'"):
+        load_tfds("imdb_reviews", data_dir=str(tmp_path), splits={}, text_key="body", label_key="label", download=False)
+
+
+def test_tfds_offline_and_unknown_names_fail_fast_with_a_fix(tmp_path):
+    with pytest.raises(TextrnnError, match=r"imdb_reviews.*point dataset.data_dir at"):
+        load_tfds("imdb_reviews", data_dir=str(tmp_path), splits={}, text_key="text", label_key="label", download=True)
+    with pytest.raises(TextrnnError, match="not prepared in"):
+        load_tfds("imdb_reviews", data_dir=str(tmp_path), splits={}, text_key="text", label_key="label", download=False)
+    with pytest.raises(TextrnnError, match="no TFDS dataset 'no_such_set'"):
+        load_tfds("no_such_set", data_dir=str(tmp_path), splits={}, text_key="text", label_key="label", download=False)
+
+
+def test_store_round_trip_keeps_splits_and_label_names(tmp_path):
+    splits = Splits([("a b", 0), ("c", 1)], [("d", 1)], [("e", 0)], ("neg", "pos"))
+    store.save_splits(splits, tmp_path / "ds", name="tiny", description="test")
+    assert json.loads((tmp_path / "ds" / "dataset_info.json").read_text())["name"] == "tiny"
+    assert store.label_names(tmp_path / "ds") == ["neg", "pos"]
+    for name, examples in splits.items():
+        read_back = [
+            (r["text"].decode(), int(r["label"])) for r in tfds.as_numpy(store.load_split(tmp_path / "ds", name))
+        ]
+        assert read_back == examples
