@@ -25,11 +25,11 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
 
-from textrnn import cells, layers  # noqa: E402
+from textrnn import cells, layers
 
 FAMILIES = {
     "LSTM": (layers.LSTM, cells.LSTMCell, keras.layers.LSTM),
@@ -39,7 +39,9 @@ FAMILIES = {
 RESULTS = Path(__file__).parent / "results" / "recurrent_layers.json"
 
 
-def time_training_step(layer: keras.layers.Layer, batch: int, steps: int, inputs: int, *, jit: bool, repeats: int) -> float:
+def time_training_step(
+    layer: keras.layers.Layer, batch: int, steps: int, inputs: int, *, jit: bool, repeats: int
+) -> float:
     """Median seconds of one forward + backward + Adam step of ``layer``."""
     rng = np.random.default_rng(0)
     x = tf.constant(rng.normal(size=(batch, steps, inputs)).astype("float32"))
@@ -94,7 +96,8 @@ def run(shapes: list[tuple[int, int]], inputs: int, units: int, *, jit: bool, re
                         "throughput_vs_keras": round(reference / value, 2),
                     }
                 )
-                print(f"{batch:>4} x {steps:<5} {name:<50} {value * 1e3:9.2f} ms  {reference / value:5.2f}x", flush=True)
+                ratio = reference / value
+                print(f"{batch:>4} x {steps:<5} {name:<50} {value * 1e3:9.2f} ms  {ratio:5.2f}x", flush=True)
     return records
 
 
@@ -119,7 +122,8 @@ def main() -> None:
     RESULTS.parent.mkdir(exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
     kept = [r for r in previous["runs"] if r["environment"].get("jit_compile") != args.jit]
-    RESULTS.write_text(json.dumps({"runs": [*kept, {"environment": {**environment, "jit_compile": args.jit}, "records": records}]}, indent=2) + "\n")
+    runs = [*kept, {"environment": {**environment, "jit_compile": args.jit}, "records": records}]
+    RESULTS.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 
 
