@@ -178,6 +178,33 @@ def test_layers_match_numpy_equations(layer, reference, inputs):
     np.testing.assert_allclose(np.asarray(layer(inputs)), expected, atol=TOL)
 
 
+def _layer_norm(z, gamma, beta, epsilon=1e-3):
+    return (z - z.mean(-1, keepdims=True)) / np.sqrt(z.var(-1, keepdims=True) + epsilon) * gamma + beta
+
+
+def _numpy_layer_norm_lstm(x, kernel, recurrent, bias, k_gamma, k_beta, r_gamma, r_beta, c_gamma, c_beta):
+    units = recurrent.shape[0]
+    h = c = np.zeros((x.shape[0], units))
+    hs = []
+    for t in range(x.shape[1]):
+        z = _layer_norm(x[:, t] @ kernel, k_gamma, k_beta) + _layer_norm(h @ recurrent, r_gamma, r_beta) + bias
+        z_i, z_f, z_c, z_o = (z[:, k * units : (k + 1) * units] for k in range(4))
+        c = _layer_norm(_sigmoid(z_f) * c + _sigmoid(z_i) * np.tanh(z_c), c_gamma, c_beta)
+        h = _sigmoid(z_o) * np.tanh(c)
+        hs.append(h)
+    return np.stack(hs, 1)
+
+
+def test_layer_norm_lstm_matches_numpy_equations(inputs):
+    layer = layers.LayerNormLSTM(H, return_sequences=True)
+    layer(inputs)
+    rng = np.random.default_rng(5)
+    weights = [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in layer.get_weights()]
+    layer.set_weights(weights)
+    expected = _numpy_layer_norm_lstm(inputs.astype("float64"), *[w.astype("float64") for w in weights])
+    np.testing.assert_allclose(np.asarray(layer(inputs)), expected, atol=TOL)
+
+
 def test_layer_norm_lstm_normalises_cell_state(inputs):
     layer = layers.LayerNormLSTM(H, return_state=True)
     _, _, c = layer(inputs)

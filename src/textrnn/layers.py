@@ -1,14 +1,15 @@
-"""Sequence layers on the cells of :mod:`textrnn.cells`.
+"""Sequence layers on the cells of :mod:`textrnn.cells`, with the arguments of ``keras.layers.LSTM``.
 
-``LSTM(64)`` here is ``keras.layers.RNN(LSTMCell(64))`` with one change to how the whole sequence
-is computed: the input half of every step, ``x_t W + b``, is done for all time steps at once as
-one ``[B·T, D] × [D, gates·H]`` matmul before the loop, so the loop body holds only the recurrent
-matmul ``h_{t-1} U`` and the gate arithmetic. Backpropagation through time then also does the
-input-weight gradient as one large matmul. The numbers are those of the cell (tested).
+``LSTM(64, return_sequences=True)`` is ``keras.layers.RNN(LSTMCell(64), return_sequences=True)``:
+masks, ``go_backwards``, ``return_state``, ``stateful``, ``unroll`` and ``Bidirectional`` are Keras's
+own ``RNN`` layer, and the loop is its ``tf.while_loop`` (which XLA compiles under ``jit_compile``).
 
-Everything else — masks, ``go_backwards``, ``return_sequences``, ``return_state``, ``stateful``,
-``unroll``, ``Bidirectional`` — is Keras's own ``RNN`` layer. The loop is a ``tf.while_loop``,
-which XLA compiles (``jit_compile=True``).
+How the loop computes a sequence was measured on the 2-core CPU this project targets
+(benchmarks/, batch 64, 100 steps, 128 inputs and units): doing the input half ``x_t W + b`` of
+all steps as one matmul before the loop ran at 0.75x the per-step loop, because the per-step
+``x_t W`` of later steps overlaps with the recurrent chain across ``while_loop`` iterations and
+stays in cache, while the hoisted ``[T, B, 4H]`` projection does not. So the loop runs the cell
+step by step, as Keras's built-ins do on a CPU.
 """
 
 from __future__ import annotations
@@ -16,10 +17,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import keras
-from keras import ops
-
-# The loop primitive keras.layers.RNN runs (TensorFlow backend: a tf.while_loop); not re-exported.
-from keras.src.backend import rnn as backend_rnn
 
 from textrnn import cells
 
@@ -27,7 +24,7 @@ __all__ = ["GRU", "LSTM", "LayerNormLSTM", "PeepholeLSTM", "RecurrentLayer", "Si
 
 
 class RecurrentLayer(keras.layers.RNN):
-    """A ``keras.layers.RNN`` over one of our cells, with the input projection hoisted out of the loop.
+    """A ``keras.layers.RNN`` over one of our cells, built from the cell's arguments.
 
     Subclasses name their cell in ``cell_class``; the constructor takes the cell's arguments
     (``units``, ``dropout``, ``recurrent_dropout``, …) and the RNN's (``return_sequences``, …),
@@ -58,34 +55,6 @@ class RecurrentLayer(keras.layers.RNN):
             **layer_kwargs,
         )
         self.units = units
-
-    def inner_loop(self, sequences: Any, initial_state: Any, mask: Any, training: bool = False) -> Any:
-        cell = self.cell
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
-        # Time-major before projecting: the transpose moves D-wide inputs, not gates·H-wide ones.
-        inputs = ops.transpose(cell.drop_inputs(sequences, training), (1, 0, 2))
-        time_steps, batch = ops.shape(inputs)[0], ops.shape(inputs)[1]
-        flat = ops.reshape(inputs, (-1, inputs.shape[-1]))
-        projected = cell.project_inputs(flat)  # one [T·B, D] x [D, gates·H] matmul
-        projected = ops.reshape(projected, (time_steps, batch, projected.shape[-1]))
-
-        def step(projected_t: Any, states: Any) -> tuple[Any, list[Any]]:
-            return cell.step(projected_t, states, training=training)
-
-        last_output, outputs, states = backend_rnn(
-            step,
-            projected,
-            list(initial_state),
-            go_backwards=self.go_backwards,
-            mask=None if mask is None else ops.transpose(mask, (1, 0)),
-            unroll=self.unroll,
-            input_length=sequences.shape[1],
-            time_major=True,
-            zero_output_for_mask=self.zero_output_for_mask,
-            return_all_outputs=self.return_sequences,
-        )
-        return last_output, ops.transpose(outputs, (1, 0, 2)), states
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
