@@ -24,7 +24,7 @@ def main(cfg: DictConfig) -> None:
     meta = data.meta(tokenized)
     train, validation, test = (data.split(tokenized, name) for name in ("train", "validation", "test"))
     model = models.build_bow_baseline(vocab_size=meta["vocab_size"], num_classes=len(meta["label_names"]))
-    training.compile_classifier(model, learning_rate=settings.learning_rate)
+    training.compile_classifier(model, training.make_optimizer(learning_rate=settings.learning_rate))
     model.fit(
         training.batches(train, settings.batch_size, shuffle_seed=cfg.seed),
         validation_data=training.batches(validation, settings.batch_size),

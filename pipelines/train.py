@@ -1,41 +1,100 @@
-"""Stage `train`: fit the recurrent classifier, tracked in a new MLflow run.
+"""Stage `train`: fit the recurrent classifier, tracked in an MLflow run; resumable after a crash.
 
     python -m pipelines.train [model=gru] [trainer.epochs=1 ...]
+    python -m pipelines.train trainer=gpu                 # all local GPUs, mixed precision, XLA
 
 Reads params `seed`, `model`, `trainer`, `tracking`; reads `paths.tokenized`; writes
 `paths.models` (model.keras, best.keras, run.json naming the MLflow run for evaluate and export)
 and `paths.plots`/training.csv (one row of metrics per epoch).
+
+Killed mid-training, the same command resumes from the last saved epoch (or step) in
+`paths.checkpoints` and logs into the same MLflow run, as long as the config is unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import keras
 import mlflow
 import mlflow.keras
+import tensorflow as tf
 from omegaconf import DictConfig, OmegaConf
 
 from pipelines import data
 from pipelines.common import log, run
-from textrnn import models, tracking, training
-from textrnn.io import replace_directory
+from textrnn import distribute, models, tracking, training
+from textrnn.io import replace_directory, write_json
+
+
+def fingerprint(cfg: DictConfig) -> str:
+    """What a backup must match to be resumed: everything but where results go."""
+    resolved = OmegaConf.to_container(cfg)
+    relevant = {key: resolved[key] for key in ("seed", "model", "trainer", "tokenizer", "dataset")}  # type: ignore[index]
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
 def main(cfg: DictConfig) -> None:
+    trainer = cfg.trainer
     keras.utils.set_random_seed(cfg.seed)
-    tokenized, trainer = cfg.paths.tokenized, cfg.trainer
+    if trainer.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    distribute.set_precision(trainer.precision)
+    strategy = distribute.make_strategy(trainer.strategy, cpu_devices=trainer.cpu_devices)
+    chief = distribute.is_chief()
+
+    tokenized = cfg.paths.tokenized
     meta = data.meta(tokenized)
-    model = models.build_classifier(
-        vocab_size=meta["vocab_size"],
-        num_classes=len(meta["label_names"]),
-        seed=cfg.seed,
-        **OmegaConf.to_container(cfg.model),  # type: ignore[arg-type]
+    train_rows = data.split(tokenized, "train")
+    steps_per_epoch = -(-int(train_rows.cardinality()) // trainer.batch_size)
+    with strategy.scope():
+        model = models.build_classifier(
+            vocab_size=meta["vocab_size"],
+            num_classes=len(meta["label_names"]),
+            seed=cfg.seed,
+            **OmegaConf.to_container(cfg.model),  # type: ignore[arg-type]
+        )
+        optimizer = training.make_optimizer(
+            name=trainer.optimizer,
+            learning_rate=trainer.learning_rate,
+            schedule=trainer.schedule,
+            warmup_steps=trainer.warmup_epochs * steps_per_epoch,
+            decay_steps=(trainer.epochs - trainer.warmup_epochs) * steps_per_epoch,
+            clipnorm=trainer.clipnorm,
+            global_clipnorm=trainer.global_clipnorm,
+        )
+        training.compile_classifier(model, optimizer, jit_compile=trainer.jit_compile)
+
+    # Only the chief keeps state: other workers back up to scratch space of their own.
+    checkpoints = Path(cfg.paths.checkpoints) if chief else Path(tempfile.mkdtemp(prefix="textrnn-worker-"))
+    state = checkpoints / "run.json"
+    resumable = state.exists() and json.loads(state.read_text()).get("fingerprint") == fingerprint(cfg)
+    if not resumable:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    history_csv = checkpoints / "training.csv"
+    batches = {
+        "train": training.batches(train_rows, trainer.batch_size, shuffle_seed=cfg.seed),
+        "validation": training.batches(data.split(tokenized, "validation"), trainer.batch_size),
+    }
+    fit_args = dict(
+        epochs=trainer.epochs,
+        patience=trainer.early_stopping_patience,
+        backup_dir=checkpoints / "backup",
+        save_freq=trainer.checkpoint_every_n_steps or "epoch",
+        reduce_on_plateau=trainer.schedule == "reduce_on_plateau",
+        verbose=1 if sys.stdout.isatty() else 2,
     )
-    training.compile_classifier(model, learning_rate=trainer.learning_rate, clipnorm=trainer.clipnorm)
-    history_csv = Path(cfg.paths.plots) / "training.csv"
-    history_csv.unlink(missing_ok=True)
+    if not chief:
+        training.fit(model, *batches.values(), checkpoint=checkpoints / "best.keras", history_csv=None, **fit_args)
+        shutil.rmtree(checkpoints, ignore_errors=True)
+        return
+
     with (
         replace_directory(cfg.paths.models) as out,
         tracking.start_run(
@@ -43,25 +102,32 @@ def main(cfg: DictConfig) -> None:
             experiment_name=cfg.tracking.experiment_name,
             run_name=cfg.tracking.run_name,
             reference=out / "run.json",
-        ),
+            resume_from=state if resumable else None,
+        ) as active,
     ):
-        mlflow.log_params(tracking.flatten(OmegaConf.to_container(cfg)))  # type: ignore[arg-type]
-        mlflow.log_dict(OmegaConf.to_container(cfg), "config.yaml")  # type: ignore[arg-type]
-        mlflow.log_artifact(str(Path(tokenized) / "vocabulary.txt"))
+        write_json(state, {"run_id": active.info.run_id, "fingerprint": fingerprint(cfg)})
+        if resumable:
+            log.info("resuming MLflow run %s from %s", active.info.run_id, checkpoints)
+        else:
+            mlflow.log_params(tracking.flatten(OmegaConf.to_container(cfg)))  # type: ignore[arg-type]
+            mlflow.log_dict(OmegaConf.to_container(cfg), "config.yaml")  # type: ignore[arg-type]
+            mlflow.log_artifact(str(Path(tokenized) / "vocabulary.txt"))
+        mlflow.set_tags({"dvc.stage": "train", "textrnn.strategy": trainer.strategy})
+        tokens = int(train_rows.reduce(0, lambda total, row: total + tf.size(row["tokens"])))
         training.fit(
             model,
-            training.batches(data.split(tokenized, "train"), trainer.batch_size, shuffle_seed=cfg.seed),
-            training.batches(data.split(tokenized, "validation"), trainer.batch_size),
-            epochs=trainer.epochs,
-            patience=trainer.early_stopping_patience,
+            *batches.values(),
             checkpoint=out / "best.keras",
-            backup_dir=Path(cfg.paths.checkpoints),
             history_csv=history_csv,
-            callbacks=[mlflow.keras.MlflowCallback()],
-            verbose=1 if sys.stdout.isatty() else 2,
+            callbacks=[mlflow.keras.MlflowCallback(), tracking.EpochStats(tokens)],
+            **fit_args,
         )
         model.save(out / "model.keras")
-        mlflow.log_artifact(str(history_csv))
+        plots_csv = Path(cfg.paths.plots) / "training.csv"
+        plots_csv.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(history_csv, plots_csv)
+        mlflow.log_artifact(str(plots_csv))
+    shutil.rmtree(checkpoints, ignore_errors=True)
     log.info("trained %s; model in %s", model.name, cfg.paths.models)
 
 

@@ -1,14 +1,21 @@
-"""MLflow runs that several pipeline stages share: train opens one, evaluate and export resume it."""
+"""MLflow runs that several pipeline stages share and that survive a crash.
+
+``train`` opens a run (or reopens the one a crashed attempt left, see :func:`start_run`);
+``evaluate`` and ``export`` reopen it through the reference file ``train`` writes.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import keras
 import mlflow
+from mlflow.entities import RunStatus
 
 from textrnn.io import write_json
 
@@ -26,21 +33,62 @@ def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 @contextmanager
+def _ending(run: mlflow.ActiveRun) -> Iterator[mlflow.ActiveRun]:
+    """MLflow marks a run FAILED on an exception; Ctrl-C marks it KILLED instead."""
+    with run:
+        try:
+            yield run
+        except KeyboardInterrupt:
+            mlflow.end_run(RunStatus.to_string(RunStatus.KILLED))
+            raise
+
+
+@contextmanager
 def start_run(
-    *, tracking_uri: str, experiment_name: str, run_name: str | None, reference: Path
+    *,
+    tracking_uri: str,
+    experiment_name: str,
+    run_name: str | None,
+    reference: Path,
+    resume_from: Path | None = None,
 ) -> Iterator[mlflow.ActiveRun]:
-    """Open a new run and write its id to ``reference`` for the stages after this one."""
+    """Open a run and write its reference (id and tracking URI) to ``reference``.
+
+    With ``resume_from`` naming a JSON file with the ``run_id`` of a crashed attempt, that run is
+    reopened, so one run holds every epoch of a training that was interrupted and resumed.
+    """
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_experiment(experiment_name)
-    with mlflow.start_run(run_name=run_name) as run:
+    run_id = json.loads(resume_from.read_text())["run_id"] if resume_from and resume_from.exists() else None
+    with _ending(mlflow.start_run(run_id=run_id, run_name=None if run_id else run_name)) as run:
         write_json(reference, {"run_id": run.info.run_id, "tracking_uri": tracking_uri})
         yield run
 
 
 @contextmanager
 def resume_run(reference: Path) -> Iterator[mlflow.ActiveRun]:
-    """Reopen the run whose id ``start_run`` wrote to ``reference``."""
+    """Reopen the run whose reference :func:`start_run` wrote."""
     ref = json.loads(reference.read_text())
     mlflow.set_tracking_uri(ref["tracking_uri"])
-    with mlflow.start_run(run_id=ref["run_id"]) as run:
+    with _ending(mlflow.start_run(run_id=ref["run_id"])) as run:
         yield run
+
+
+class EpochStats(keras.callbacks.Callback):
+    """Log the learning rate, the epoch's wall time and its throughput in tokens/s to the active run."""
+
+    def __init__(self, tokens_per_epoch: int) -> None:
+        super().__init__()
+        self.tokens_per_epoch = tokens_per_epoch
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        seconds = time.perf_counter() - self.started
+        metrics = {
+            "learning_rate": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
+            "epoch_seconds": seconds,
+            "tokens_per_second": self.tokens_per_epoch / seconds,
+        }
+        mlflow.log_metrics(metrics, step=epoch)
