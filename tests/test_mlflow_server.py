@@ -80,7 +80,8 @@ def _check_run_shown(url: str) -> None:
 
 
 def _pipeline(workdir: Path, tracking_uri: str) -> None:
-    cfg = tiny_config(workdir, f"tracking.tracking_uri={tracking_uri}")
+    cfg = tiny_config(workdir)
+    cfg.tracking.tracking_uri = tracking_uri
     for stage in (ingest, tokenize, baseline, train, evaluate, export):
         stage.main(cfg)
 
