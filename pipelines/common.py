@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,6 +48,15 @@ def conf_digest() -> str:
     for path in sorted(p for p in CONF_DIR.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(CONF_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def git_commit() -> str | None:
+    """The checked-out commit of the repository the stages run in, if it is one."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return result.stdout.strip()
 
 
 def load_config(overrides: Sequence[str]) -> DictConfig:

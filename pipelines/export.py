@@ -12,22 +12,42 @@ from pathlib import Path
 
 import keras
 import mlflow
+import tensorflow as tf
+from mlflow.models import ModelSignature
+from mlflow.types import ColSpec, Schema
 from omegaconf import DictConfig
 
 from pipelines import data
 from pipelines.common import log, run
-from textrnn import tracking, vectorize
+from textrnn import mlflow_model, tracking, vectorize
 from textrnn.export import export_saved_model
+
+
+def log_pyfunc_model(saved_model: str, label_names: list[str]) -> None:
+    """Log the SavedModel as an MLflow model with a hand-built signature: a string column in."""
+    signature = ModelSignature(
+        inputs=Schema([ColSpec("string", "text")]),
+        outputs=Schema([ColSpec("string", "label"), *(ColSpec("float", f"probability_{n}") for n in label_names)]),
+    )
+    mlflow.pyfunc.log_model(
+        name="model",
+        python_model=mlflow_model.__file__,
+        artifacts={"saved_model": saved_model},
+        signature=signature,
+        pip_requirements=[f"tensorflow=={tf.__version__}", "pandas"],
+    )
 
 
 def main(cfg: DictConfig) -> None:
     tokenized, models_dir = cfg.paths.tokenized, Path(cfg.paths.models)
     model = keras.saving.load_model(models_dir / "model.keras")
     vectorizer = vectorize.load(tokenized, ragged=False)
-    export_saved_model(model, vectorizer, data.meta(tokenized)["label_names"], cfg.paths.saved_model)
+    label_names = data.meta(tokenized)["label_names"]
+    export_saved_model(model, vectorizer, label_names, cfg.paths.saved_model)
     if cfg.export.log_to_mlflow:
         with tracking.resume_run(models_dir / "run.json"):
             mlflow.log_artifacts(cfg.paths.saved_model, artifact_path="saved_model")
+            log_pyfunc_model(cfg.paths.saved_model, label_names)
     log.info("exported %s", cfg.paths.saved_model)
 
 

@@ -13,6 +13,7 @@ Killed mid-training, the same command resumes from the last saved epoch (or step
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
@@ -24,10 +25,11 @@ import keras
 import mlflow
 import mlflow.keras
 import tensorflow as tf
+from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
 from pipelines import data
-from pipelines.common import log, run
+from pipelines.common import git_commit, log, run
 from textrnn import distribute, models, tracking, training
 from textrnn.io import replace_directory, write_json
 
@@ -37,6 +39,21 @@ def fingerprint(cfg: DictConfig) -> str:
     resolved = OmegaConf.to_container(cfg)
     relevant = {key: resolved[key] for key in ("seed", "model", "trainer", "tokenizer", "dataset")}  # type: ignore[index]
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+def learning_curves(history_csv: Path) -> Figure:
+    """Loss and accuracy per epoch, train against validation."""
+    with history_csv.open() as handle:
+        rows = list(csv.DictReader(handle))
+    epochs = [int(row["epoch"]) + 1 for row in rows]
+    figure = Figure(figsize=(9, 3.5), layout="constrained")  # no pyplot: no display backend needed
+    axes = figure.subplots(1, 2)
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        ax.plot(epochs, [float(r[metric]) for r in rows], marker="o", label="train")
+        ax.plot(epochs, [float(r[f"val_{metric}"]) for r in rows], marker="o", label="validation")
+        ax.set(xlabel="epoch", title=metric)
+        ax.legend()
+    return figure
 
 
 def main(cfg: DictConfig) -> None:
@@ -113,6 +130,8 @@ def main(cfg: DictConfig) -> None:
             mlflow.log_dict(OmegaConf.to_container(cfg), "config.yaml")  # type: ignore[arg-type]
             mlflow.log_artifact(str(Path(tokenized) / "vocabulary.txt"))
         mlflow.set_tags({"dvc.stage": "train", "textrnn.strategy": trainer.strategy})
+        if commit := git_commit():
+            mlflow.set_tag("mlflow.source.git.commit", commit)
         tokens = int(train_rows.reduce(0, lambda total, row: total + tf.size(row["tokens"])))
         training.fit(
             model,
@@ -127,6 +146,7 @@ def main(cfg: DictConfig) -> None:
         plots_csv.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(history_csv, plots_csv)
         mlflow.log_artifact(str(plots_csv))
+        mlflow.log_figure(learning_curves(plots_csv), "learning_curves.png")
     shutil.rmtree(checkpoints, ignore_errors=True)
     log.info("trained %s; model in %s", model.name, cfg.paths.models)
 

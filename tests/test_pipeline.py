@@ -89,7 +89,17 @@ def test_train_writes_models_history_and_one_mlflow_run(pipeline_run):
     assert run.data.params["model.family"] == "lstm" and run.data.params["trainer.epochs"] == "2"
     assert len(client.get_metric_history(run.info.run_id, "val_loss")) == 2
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert {"config.yaml", "vocabulary.txt", "training.csv", "confusion.csv", "saved_model"} <= artifacts
+    assert {
+        "config.yaml",
+        "vocabulary.txt",
+        "training.csv",
+        "learning_curves.png",
+        "confusion.csv",
+        "saved_model",
+    } <= artifacts
+    tags = run.data.tags
+    assert tags["dvc.stage"] == "train" and "mlflow.source.git.commit" in tags
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "tokens_per_second")] == [0, 1]
 
 
 def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pipeline_run):
@@ -142,6 +152,43 @@ def test_exported_saved_model_answers_raw_strings_without_textrnn(pipeline_run, 
         assert sum(row) == pytest.approx(1.0, abs=1e-5)
     assert answer["classes"] == [["negative", "positive"]] * 3
     assert set(answer["label"]) <= {"negative", "positive"}
+
+
+PYFUNC = textwrap.dedent(
+    """
+    import json, sys
+    import mlflow, pandas
+    mlflow.set_tracking_uri(sys.argv[1])
+    model = mlflow.pyfunc.load_model(f"models:/{sys.argv[2]}")
+    out = model.predict(pandas.DataFrame({"text": ["a great film", ""]}))
+    print(json.dumps({
+        "textrnn_imported": any(m.split(".")[0] == "textrnn" for m in sys.modules),
+        "inputs": [i["name"] for i in model.metadata.signature.inputs.to_dict()],
+        "columns": list(out.columns),
+        "sums": out.filter(like="probability_").sum(axis=1).tolist(),
+    }))
+    """
+)
+
+
+def test_mlflow_model_has_a_string_signature_and_loads_without_textrnn(pipeline_run, tmp_path):
+    cfg, workdir = pipeline_run
+    run_id = _json(Path(cfg.paths.models) / "run.json")["run_id"]
+    client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
+    [model_id] = [output.model_id for output in client.get_run(run_id).outputs.model_outputs]
+    result = subprocess.run(
+        [sys.executable, "-c", PYFUNC, f"sqlite:///{workdir / 'mlflow.db'}", model_id],
+        cwd=workdir,  # its ./mlruns holds the artifacts
+        env={**os.environ, "PYTHONPATH": "", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["textrnn_imported"] is False
+    assert answer["inputs"] == ["text"]
+    assert answer["columns"] == ["label", "probability_negative", "probability_positive"]
+    assert answer["sums"] == pytest.approx([1.0, 1.0], abs=1e-5)
 
 
 def _failing_stage(module: str, *overrides: str, cwd: Path) -> str:

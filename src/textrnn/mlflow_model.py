@@ -1,0 +1,34 @@
+"""The exported SavedModel as an MLflow pyfunc model, logged as code ("models from code").
+
+MLflow copies this file into the logged model, so loading it needs TensorFlow, pandas and MLflow,
+not textrnn::
+
+    model = mlflow.pyfunc.load_model(f"models:/{model_id}")
+    model.predict(pandas.DataFrame({"text": ["a great film"]}))   # label, probability_<class>...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mlflow
+import pandas as pd
+import tensorflow as tf
+from mlflow.models import set_model
+
+
+class SavedModelClassifier(mlflow.pyfunc.PythonModel):
+    """Raw strings in column ``text`` → the predicted ``label`` and one ``probability_<class>`` per class."""
+
+    def load_context(self, context: Any) -> None:
+        self.serve = tf.saved_model.load(context.artifacts["saved_model"]).signatures["serving_default"]
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        out = self.serve(texts=tf.constant(model_input["text"].astype(str).tolist(), dtype=tf.string))
+        classes = [name.decode() for name in out["classes"].numpy()[0]]
+        frame = pd.DataFrame(out["probabilities"].numpy(), columns=[f"probability_{name}" for name in classes])
+        frame.insert(0, "label", [label.decode() for label in out["label"].numpy()])
+        return frame
+
+
+set_model(SavedModelClassifier())
