@@ -220,3 +220,18 @@ def test_sigkill_mid_training_then_rerun_resumes_into_the_same_run(tokenized, tm
         reference = list(csv.DictReader(handle))
     assert [row["epoch"] for row in resumed] == ["0", "1", "2", "3", "4"]
     assert float(resumed[-1]["val_loss"]) == pytest.approx(float(reference[-1]["val_loss"]), abs=0.05)
+
+
+@pytest.mark.slow
+def test_ctrl_c_marks_the_run_killed(tokenized, tmp_path):
+    process = _train_cli(tmp_path, tokenized, "trainer.epochs=50", "trainer.early_stopping_patience=50")
+    history = tmp_path / "checkpoints" / "training.csv"
+    deadline = time.time() + 300
+    while not history.exists():  # the first epoch is done: training is under way
+        assert process.poll() is None and time.time() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=120)
+    assert process.returncode != 0
+    [run] = _runs(tmp_path)
+    assert run.info.status == "KILLED"
