@@ -7,6 +7,9 @@ Reads params `seed`, `dataset`; writes `paths.ingested`.
 
 from __future__ import annotations
 
+import sys
+
+import tensorflow_datasets as tfds
 from omegaconf import DictConfig, OmegaConf
 
 from pipelines.common import log, run
@@ -52,6 +55,8 @@ def read(dataset: DictConfig, seed: int) -> Splits:
 
 
 def main(cfg: DictConfig) -> None:
+    if not sys.stdout.isatty():
+        tfds.disable_progress_bar()  # under DVC or CI: no carriage-return bars in the log
     splits = read(cfg.dataset, cfg.seed)
     splits.check_not_empty(f"dataset {cfg.dataset.name!r}")
     description = f"textrnn ingest of {cfg.dataset.name!r} (source: {cfg.dataset.source})"

@@ -17,7 +17,9 @@ from omegaconf import OmegaConf
 
 from pipelines import baseline, evaluate, export, ingest, tokenize, train
 from pipelines.common import ROOT
-from tests.conftest import tiny_config
+from tests.conftest import TINY, tiny_config
+
+TINY_SIZES = [o for o in TINY if o.startswith("++dataset.sizes")]
 
 STAGES = (ingest, tokenize, baseline, train, evaluate, export)
 
@@ -231,6 +233,22 @@ def test_bad_input_exits_non_zero_with_one_line_and_keeps_earlier_outputs(pipeli
         "dataset.label_values / dataset.label_names"
     )
     assert {p.name: p.read_bytes() for p in ingested.iterdir()} == before  # nothing lost
+
+
+def test_ingest_is_byte_reproducible_across_processes(tmp_path):
+    """Same data, same bytes: otherwise DVC reruns every stage after each ingest."""
+    shards = []
+    for attempt in ("a", "b"):
+        out = tmp_path / attempt
+        subprocess.run(
+            [sys.executable, "-m", "pipelines.ingest", *TINY_SIZES, f"paths.ingested={out}"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            check=True,
+        )
+        shards.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert shards[0] == shards[1] and any(name.endswith("00001") for name in shards[0])
 
 
 def test_unknown_config_choice_is_one_line(tmp_path):

@@ -39,6 +39,23 @@ def save_splits(splits: Splits, directory: str | Path, *, name: str, description
         )
         for item in (Path(data_dir) / name / VERSION).iterdir():
             item.rename(target / item.name)
+        for shard in target.glob("*.tfrecord-*"):
+            _serialize_deterministically(shard)
+
+
+def _serialize_deterministically(shard: Path) -> None:
+    """Rewrite a TFRecord shard with map entries in sorted order, so the same data gives the same bytes.
+
+    TFDS serializes ``tf.train.Example`` maps in a per-process order; without this, DVC would see a
+    changed dataset on every ingest and rerun everything after it.
+    """
+    records = [
+        tf.train.Example.FromString(record.numpy()).SerializeToString(deterministic=True)
+        for record in tf.data.TFRecordDataset(str(shard))
+    ]
+    with tf.io.TFRecordWriter(str(shard)) as writer:
+        for record in records:
+            writer.write(record)
 
 
 def builder(directory: str | Path) -> tfds.core.DatasetBuilder:
