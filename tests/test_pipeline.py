@@ -137,18 +137,24 @@ SERVE = textwrap.dedent(
 )
 
 
-def test_exported_saved_model_answers_raw_strings_without_textrnn(pipeline_run, tmp_path):
-    cfg, _ = pipeline_run
+def _without_textrnn(script: str, *args: str, cwd: Path) -> dict:
+    """Run ``script`` in a fresh Python that never imports textrnn; return the JSON it prints last."""
     result = subprocess.run(
-        [sys.executable, "-c", SERVE, cfg.paths.saved_model],
-        cwd=tmp_path,  # not the repo: textrnn must not be importable by accident from the cwd
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,  # not the repo: textrnn must not be importable by accident from the cwd
         env={**os.environ, "PYTHONPATH": "", "TF_CPP_MIN_LOG_LEVEL": "3"},
         capture_output=True,
         text=True,
         check=True,
     )
     answer = json.loads(result.stdout.strip().splitlines()[-1])
-    assert answer["textrnn_imported"] is False
+    assert answer.pop("textrnn_imported") is False
+    return answer
+
+
+def test_exported_saved_model_answers_raw_strings_without_textrnn(pipeline_run, tmp_path):
+    cfg, _ = pipeline_run
+    answer = _without_textrnn(SERVE, cfg.paths.saved_model, cwd=tmp_path)
     assert len(answer["probabilities"]) == 3
     for row in answer["probabilities"]:
         assert sum(row) == pytest.approx(1.0, abs=1e-5)
@@ -178,16 +184,7 @@ def test_mlflow_model_has_a_string_signature_and_loads_without_textrnn(pipeline_
     run_id = _json(Path(cfg.paths.models) / "run.json")["run_id"]
     client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     [model_id] = [output.model_id for output in client.get_run(run_id).outputs.model_outputs]
-    result = subprocess.run(
-        [sys.executable, "-c", PYFUNC, f"sqlite:///{workdir / 'mlflow.db'}", model_id],
-        cwd=workdir,  # its ./mlruns holds the artifacts
-        env={**os.environ, "PYTHONPATH": "", "TF_CPP_MIN_LOG_LEVEL": "3"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
-    assert answer["textrnn_imported"] is False
+    answer = _without_textrnn(PYFUNC, f"sqlite:///{workdir / 'mlflow.db'}", model_id, cwd=workdir)  # ./mlruns
     assert answer["inputs"] == ["text"]
     assert answer["columns"] == ["label", "probability_negative", "probability_positive"]
     assert answer["sums"] == pytest.approx([1.0, 1.0], abs=1e-5)
