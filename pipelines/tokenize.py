@@ -28,7 +28,7 @@ def main(cfg: DictConfig) -> None:
     with replace_directory(cfg.paths.tokenized) as out:
         vectorize.save(layer, spec, out)
         for split in SPLITS:
-            encoded = vectorize.encode(layer, store.load_split(ingested, split))
+            encoded = vectorize.encode(layer, store.load_split(ingested, split)).cache()  # one pass for both uses
             statistics[split] = vectorize.split_statistics(encoded, spec.max_length)
             vectorize.truncate(encoded, spec.max_length).save(str(out / split))
         meta = {"label_names": store.label_names(ingested), "vocab_size": layer.vocabulary_size()}

@@ -89,8 +89,8 @@ def main(cfg: DictConfig) -> None:
 
     # Only the chief keeps state: other workers back up to scratch space of their own.
     checkpoints = Path(cfg.paths.checkpoints) if chief else Path(tempfile.mkdtemp(prefix="textrnn-worker-"))
-    state = checkpoints / "run.json"
-    resumable = state.exists() and json.loads(state.read_text()).get("fingerprint") == fingerprint(cfg)
+    state, config_fingerprint = checkpoints / "run.json", fingerprint(cfg)
+    resumable = state.exists() and json.loads(state.read_text()).get("fingerprint") == config_fingerprint
     if not resumable:
         shutil.rmtree(checkpoints, ignore_errors=True)
     checkpoints.mkdir(parents=True, exist_ok=True)
@@ -122,7 +122,7 @@ def main(cfg: DictConfig) -> None:
             resume_from=state if resumable else None,
         ) as active,
     ):
-        write_json(state, {"run_id": active.info.run_id, "fingerprint": fingerprint(cfg)})
+        write_json(state, {"run_id": active.info.run_id, "fingerprint": config_fingerprint})
         if resumable:
             log.info("resuming MLflow run %s from %s", active.info.run_id, checkpoints)
         else:

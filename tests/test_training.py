@@ -45,9 +45,8 @@ def _history(cfg) -> list[dict[str, float]]:
 
 
 def _runs(workdir: Path) -> list:
-    return mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}").search_runs(
-        [e.experiment_id for e in mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}").search_experiments()]
-    )
+    client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
+    return client.search_runs([e.experiment_id for e in client.search_experiments()])
 
 
 def test_same_seed_gives_identical_metrics(tokenized, tmp_path, monkeypatch):

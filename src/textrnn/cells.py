@@ -138,11 +138,10 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
 
     # -- variational dropout ----------------------------------------------------------------
     def drop_inputs(self, inputs: Any, training: bool) -> Any:
-        """Apply the sequence's input mask; ``inputs`` is one step or a whole sequence."""
+        """Apply the sequence's input mask to one step's inputs."""
         if not (training and self.dropout > 0.0):
             return inputs
-        mask = self.get_dropout_mask(inputs[:, 0, :] if len(inputs.shape) == 3 else inputs)
-        return inputs * (ops.expand_dims(mask, 1) if len(inputs.shape) == 3 else mask)
+        return inputs * self.get_dropout_mask(inputs)
 
     def drop_state(self, h_tm1: Any, training: bool) -> Any:
         """Apply the sequence's recurrent mask to the previous hidden state."""

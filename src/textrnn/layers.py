@@ -67,8 +67,7 @@ class RecurrentLayer(keras.layers.RNN):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> RecurrentLayer:
         config = dict(config)
-        for key in ("zero_output_for_mask",):
-            config.pop(key, None)
+        config.pop("zero_output_for_mask", None)  # set by Bidirectional after construction, not an argument
         return cls(**config)
 
 
