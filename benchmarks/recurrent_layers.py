@@ -10,6 +10,9 @@ the same run. On a shared 2-core VM single timings vary by ±20 %: read ratios, 
     python benchmarks/recurrent_layers.py                      # the README table (CPU)
     python benchmarks/recurrent_layers.py --shapes 64x100 --jit  # under XLA
 
+For the LSTM it also times a "matmul floor": the LSTM's per-step matmuls in the same loop with no
+gate arithmetic (``MatmulFloorCell``), an upper bound for any cell in ``keras.layers.RNN``.
+
 Results are written to benchmarks/results/recurrent_layers.json (one record per variant and shape).
 """
 
@@ -38,6 +41,30 @@ FAMILIES = {
     "SimpleRNN": (layers.SimpleRNN, cells.SimpleRNNCell, keras.layers.SimpleRNN),
 }
 RESULTS = Path(__file__).parent / "results" / "recurrent_layers.json"
+
+
+class MatmulFloorCell(keras.layers.Layer):
+    """The matmuls of an LSTM step and nothing else: ``h_t = (x_t W + h_{t-1} U)[:, :H]``.
+
+    Same weight shapes as an LSTM (``W`` ``[D, 4H]``, ``U`` ``[H, 4H]``) and the same per-step
+    matmuls forward and backward, without the gate arithmetic. In ``keras.layers.RNN`` (the loop
+    that Keras's LSTM and ours run, differentiated by TensorFlow) its ratio to
+    ``keras.layers.LSTM`` bounds what any faster gate arithmetic inside that loop could reach.
+    """
+
+    def __init__(self, units: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        self.kernel = self.add_weight(shape=(input_shape[-1], 4 * self.units), name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, 4 * self.units), name="recurrent_kernel")
+
+    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
+        z = keras.ops.matmul(inputs, self.kernel) + keras.ops.matmul(states[0], self.recurrent_kernel)
+        h = z[:, : self.units]
+        return h, [h]
 
 
 def compile_training_step(layer: keras.layers.Layer, batch: int, steps: int, inputs: int, units: int, *, jit: bool):
@@ -82,6 +109,8 @@ def run(
                 f"keras.layers.RNN(textrnn.cells.{cell.__name__})": keras.layers.RNN(cell(units)),
                 f"keras.layers.{family}": builtin(units),
             }
+            if family == "LSTM":
+                variants["matmul floor: keras.layers.RNN(MatmulFloorCell)"] = keras.layers.RNN(MatmulFloorCell(units))
             compiled = {
                 name: compile_training_step(layer, batch, steps, inputs, units, jit=jit)
                 for name, layer in variants.items()
