@@ -1,10 +1,11 @@
-"""Stage `evaluate`: test-set accuracy, macro-F1 and loss; the confusion matrix as a DVC plot.
+"""Stage `evaluate`: test-set accuracy, macro-F1 and loss; the confusion matrix and the gradient
+by lag (how far back through time the trained model's gradient reaches) as DVC plots.
 
     python -m pipelines.evaluate
 
 Reads `paths.tokenized`, `paths.models`, `paths.metrics`/baseline.json; writes
-`paths.metrics`/evaluate.json and `paths.plots`/confusion.csv; logs all of it into the training
-run in MLflow.
+`paths.metrics`/evaluate.json, `paths.plots`/confusion.csv and `paths.plots`/gradient_by_lag.csv;
+logs all of it into the training run in MLflow.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import keras
 import mlflow
@@ -24,28 +26,36 @@ from textrnn import evaluation, tracking, training
 from textrnn.io import write_json, write_text
 
 
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(path, table.getvalue())
+
+
 def main(cfg: DictConfig) -> None:
     tokenized, models_dir = cfg.paths.tokenized, Path(cfg.paths.models)
     label_names = data.meta(tokenized)["label_names"]
     model = keras.saving.load_model(models_dir / "model.keras")
     test = data.split(tokenized, "test")
-    probabilities = model.predict(training.batches(test, cfg.trainer.batch_size), verbose=0)
+    test_batches = training.batches(test, cfg.trainer.batch_size)
+    probabilities = model.predict(test_batches, verbose=0)
     labels = data.labels(test)
     metrics = evaluation.classification_metrics(labels, probabilities)
     write_json(Path(cfg.paths.metrics) / "evaluate.json", metrics)
 
-    rows = evaluation.confusion_rows(labels, probabilities, label_names)
-    table = io.StringIO()
-    writer = csv.DictWriter(table, fieldnames=["actual", "predicted"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
     confusion_csv = Path(cfg.paths.plots) / "confusion.csv"
-    write_text(confusion_csv, table.getvalue())
+    write_csv(confusion_csv, evaluation.confusion_rows(labels, probabilities, label_names))
+    gradient_csv = Path(cfg.paths.plots) / "gradient_by_lag.csv"
+    token_batches = (tokens for tokens, _ in test_batches.as_numpy_iterator())
+    write_csv(gradient_csv, evaluation.gradient_by_lag(model, token_batches))
 
     baselines = json.loads((Path(cfg.paths.metrics) / "baseline.json").read_text())
     with tracking.resume_run(models_dir / "run.json"):
         mlflow.log_metrics({f"test_{name}": value for name, value in {**metrics, **baselines}.items()})
         mlflow.log_artifact(str(confusion_csv))
+        mlflow.log_artifact(str(gradient_csv))
     log.info("test: %s; baselines: %s", metrics, baselines)
 
 

@@ -112,11 +112,17 @@ def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pip
         rows = list(csv.DictReader(handle))
     assert len(rows) == 80 and {r["actual"] for r in rows} <= {"negative", "positive"}
     assert sum(r["actual"] == r["predicted"] for r in rows) / 80 == pytest.approx(metrics["accuracy"])
-    run = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}").get_run(
-        _json(Path(cfg.paths.models) / "run.json")["run_id"]
-    )
+    client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
+    run = client.get_run(_json(Path(cfg.paths.models) / "run.json")["run_id"])
     assert run.data.metrics["test_accuracy"] == pytest.approx(metrics["accuracy"])
     assert "test_bow_accuracy" in run.data.metrics
+    with open(Path(cfg.paths.plots) / "gradient_by_lag.csv") as handle:
+        gradient = list(csv.DictReader(handle))
+    assert [int(row["lag"]) for row in gradient] == list(range(len(gradient))) and len(gradient) > 5
+    examples = [int(row["examples"]) for row in gradient]
+    assert examples[0] == 80 and examples == sorted(examples, reverse=True)  # every example has a last token
+    assert all(0 < float(row["gradient_norm"]) < float("inf") for row in gradient)
+    assert {"confusion.csv", "gradient_by_lag.csv"} <= {a.path for a in client.list_artifacts(run.info.run_id)}
 
 
 SERVE = textwrap.dedent(

@@ -1,11 +1,16 @@
-"""Test-set metrics with Keras's metric objects, and the rows of a confusion matrix."""
+"""Test-set metrics with Keras's metric objects, the rows of a confusion matrix, and how far back
+through time a trained classifier's gradient reaches."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Iterable, Sequence
 
 import keras
 import numpy as np
+import tensorflow as tf
+
+TINY = 1e-30  # probabilities are floored here before the log, so that an underflowed 0 stays finite
 
 
 def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
@@ -30,3 +35,53 @@ def confusion_rows(labels: np.ndarray, probabilities: np.ndarray, label_names: S
     """One ``{"actual", "predicted"}`` row per example, as DVC's ``confusion`` plot template reads."""
     predicted = probabilities.argmax(-1)
     return [{"actual": label_names[a], "predicted": label_names[p]} for a, p in zip(labels, predicted, strict=True)]
+
+
+def gradient_by_lag(model: keras.Model, token_batches: Iterable[np.ndarray]) -> list[dict[str, float]]:
+    """How much gradient backpropagation through time carries back to each earlier word.
+
+    For every example, ``‖∂s / ∂e_t‖`` — the gradient of the predicted class's score
+    ``s = log p(ŷ | x) − mean_c log p(c | x)`` (its logit against the others'; unlike ``log p(ŷ)`` it
+    does not vanish as the model grows confident) with respect to the embedding ``e_t`` of the token
+    at position ``t`` — grouped by the *lag*, the number of steps from ``t`` back to the last
+    (non-padding) token. Returns one row per lag, ``{"lag", "gradient_norm", "examples"}``: the mean
+    norm over the examples long enough to have that lag. Through an Elman RNN the gradient is a
+    product of ``diag(tanh') W_hh`` factors, one per step; through an LSTM's cell state, of forget
+    gates.
+
+    ``model`` is a chain ``Input → Embedding(mask_zero=True) → layers…`` such as
+    :func:`textrnn.models.build_classifier` builds; ``token_batches`` are right-padded ``[B, T]``
+    id arrays (0 = padding). Dropout is inactive (the layers run in inference mode).
+    """
+    embedding, *rest = (layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer))
+    sums: np.ndarray = np.zeros(0)
+    counts: np.ndarray = np.zeros(0)
+    for tokens in token_batches:
+        tokens = tf.convert_to_tensor(tokens)
+        embedded, mask = embedding(tokens), embedding.compute_mask(tokens)
+        with tf.GradientTape() as tape:
+            tape.watch(embedded)
+            outputs, outputs_mask = embedded, mask
+            for layer in rest:
+                inputs, inputs_mask = outputs, outputs_mask
+                takes_mask = "mask" in inspect.signature(layer.call).parameters
+                outputs = layer(inputs, mask=inputs_mask) if takes_mask else layer(inputs)
+                outputs_mask = layer.compute_mask(inputs, inputs_mask)
+            log_probabilities = tf.math.log(tf.maximum(tf.cast(outputs, tf.float32), TINY))
+            score = tf.reduce_max(log_probabilities, axis=-1) - tf.reduce_mean(log_probabilities, axis=-1)
+        # Examples are independent (no batch statistics), so the gradient of the sum is each one's own.
+        norms = tf.norm(tf.cast(tape.gradient(score, embedded), tf.float32), axis=-1).numpy()
+        lengths = np.asarray(mask).sum(axis=1)
+        positions = np.arange(tokens.shape[1])
+        lags = lengths[:, None] - 1 - positions[None, :]
+        real = lags >= 0
+        if (lags.max(initial=-1) + 1) > len(sums):
+            sums = np.pad(sums, (0, lags.max() + 1 - len(sums)))
+            counts = np.pad(counts, (0, lags.max() + 1 - len(counts)))
+        np.add.at(sums, lags[real], norms[real])
+        np.add.at(counts, lags[real], 1)
+    return [
+        {"lag": lag, "gradient_norm": float(sums[lag] / counts[lag]), "examples": int(counts[lag])}
+        for lag in range(len(sums))
+        if counts[lag]
+    ]
