@@ -1,4 +1,4 @@
-"""gradient_by_lag against a recurrence whose gradient is known in closed form."""
+"""How far back the gradient reaches: gradient_by_lag, and the memory task that probes it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from textrnn import evaluation, layers
+from textrnn.data import memory
 
 
 def test_gradient_by_lag_follows_the_recurrence_and_counts_lags_from_each_examples_last_token():
@@ -47,3 +48,15 @@ def test_gradient_by_lag_of_an_lstm_at_initialisation_decays_with_the_forget_gat
     norms = np.array([row["gradient_norm"] for row in evaluation.gradient_by_lag(model, [batch])])
     assert np.isfinite(norms).all()
     assert norms[29] < 0.73**10 * norms[0]
+
+
+def test_first_token_task_labels_depend_on_the_first_token_only():
+    tokens, labels = memory.first_token_task(4000, lag=30, vocab_size=20, seed=1)
+    assert tokens.shape == (4000, 31) and tokens.dtype == np.int32 and tokens.min() >= 1 and tokens.max() <= 19
+    assert 0.4 < labels.mean() < 0.6  # about balanced
+    for position in range(1, 31):  # the other positions say nothing about the label
+        same = (tokens[:, position] < 11).astype(np.int32) == labels
+        assert 0.45 < same.mean() < 0.55
+    assert np.array_equal(labels, (tokens[:, 0] < 11).astype(np.int32))
+    again, _ = memory.first_token_task(4000, lag=30, vocab_size=20, seed=1)
+    assert np.array_equal(tokens, again)
