@@ -5,7 +5,8 @@ by lag (how far back through time the trained model's gradient reaches) as DVC p
 
 Reads `paths.tokenized`, `paths.models`, `paths.metrics`/baseline.json; writes
 `paths.metrics`/evaluate.json, `paths.plots`/confusion.csv and `paths.plots`/gradient_by_lag.csv;
-logs all of it into the training run in MLflow.
+logs all of it into the training run in MLflow (the gradient by lag also as metric
+`test_gradient_by_lag` with step = lag, which MLflow's UI charts).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import keras
 import mlflow
+from mlflow.entities import Metric
 from omegaconf import DictConfig
 
 from pipelines import data
@@ -49,11 +52,17 @@ def main(cfg: DictConfig) -> None:
     write_csv(confusion_csv, evaluation.confusion_rows(labels, probabilities, label_names))
     gradient_csv = Path(cfg.paths.plots) / "gradient_by_lag.csv"
     token_batches = (tokens for tokens, _ in test_batches.as_numpy_iterator())
-    write_csv(gradient_csv, evaluation.gradient_by_lag(model, token_batches))
+    gradient = evaluation.gradient_by_lag(model, token_batches)
+    write_csv(gradient_csv, gradient)
 
     baselines = json.loads((Path(cfg.paths.metrics) / "baseline.json").read_text())
-    with tracking.resume_run(models_dir / "run.json"):
+    with tracking.resume_run(models_dir / "run.json") as active:
         mlflow.log_metrics({f"test_{name}": value for name, value in {**metrics, **baselines}.items()})
+        # One point per lag, so that MLflow's metric chart draws the profile (step = lag).
+        now = int(time.time() * 1000)
+        points = [Metric("test_gradient_by_lag", row["gradient_norm"], now, row["lag"]) for row in gradient]
+        for start in range(0, len(points), 1000):  # MLflow takes at most 1,000 metrics per batch
+            mlflow.MlflowClient().log_batch(active.info.run_id, metrics=points[start : start + 1000])
         mlflow.log_artifact(str(confusion_csv))
         mlflow.log_artifact(str(gradient_csv))
     log.info("test: %s; baselines: %s", metrics, baselines)

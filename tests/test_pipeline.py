@@ -122,6 +122,8 @@ def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pip
     examples = [int(row["examples"]) for row in gradient]
     assert examples[0] == 80 and examples == sorted(examples, reverse=True)  # every example has a last token
     assert all(0 < float(row["gradient_norm"]) < float("inf") for row in gradient)
+    history = sorted(client.get_metric_history(run.info.run_id, "test_gradient_by_lag"), key=lambda m: m.step)
+    assert [(m.step, m.value) for m in history] == [(int(r["lag"]), float(r["gradient_norm"])) for r in gradient]
     assert {"confusion.csv", "gradient_by_lag.csv"} <= {a.path for a in client.list_artifacts(run.info.run_id)}
 
 
