@@ -225,6 +225,7 @@ def test_lstm_forget_bias_starts_at_one():
     [cells.SimpleRNNCell, cells.LSTMCell, cells.PeepholeLSTMCell, cells.LayerNormLSTMCell, cells.GRUCell],
 )
 def test_cell_gradient_check_float64(cell_cls):
+    keras.utils.set_random_seed(0)
     rnn = keras.layers.RNN(cell_cls(3, dtype="float64"), return_sequences=True, dtype="float64")
     x = tf.constant(np.random.default_rng(2).normal(size=(2, 4, 3)), dtype=tf.float64)
     rnn(x)
@@ -232,8 +233,10 @@ def test_cell_gradient_check_float64(cell_cls):
     def loss_of_inputs(inputs):
         return tf.reduce_sum(tf.sin(rnn(inputs)))
 
+    # Central differences with delta 1e-5 are exact to about 1e-6 relative (truncation error), so the
+    # tolerance is relative as well as absolute; a wrong gradient is off by far more.
     theoretical, numerical = tf.test.compute_gradient(loss_of_inputs, [x], delta=1e-5)
-    np.testing.assert_allclose(theoretical[0], numerical[0], atol=1e-6)
+    np.testing.assert_allclose(theoretical[0], numerical[0], rtol=1e-5, atol=1e-6)
 
     weights = [tf.constant(v.numpy()) for v in rnn.trainable_variables]
     for index in range(len(weights)):
@@ -244,7 +247,9 @@ def test_cell_gradient_check_float64(cell_cls):
             return tf.reduce_sum(tf.sin(outputs))
 
         theoretical, numerical = tf.test.compute_gradient(loss_of_weight, [weights[index]], delta=1e-5)
-        np.testing.assert_allclose(theoretical[0], numerical[0], atol=1e-6, err_msg=rnn.trainable_variables[index].path)
+        np.testing.assert_allclose(
+            theoretical[0], numerical[0], rtol=1e-5, atol=1e-6, err_msg=rnn.trainable_variables[index].path
+        )
 
 
 # -- variational dropout -------------------------------------------------------------------------------

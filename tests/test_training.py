@@ -60,11 +60,10 @@ def test_same_seed_gives_identical_metrics(tokenized, tmp_path, monkeypatch):
     assert histories[0] == histories[1]
 
 
-@pytest.mark.parametrize("override", ["trainer.precision=mixed_bfloat16", "trainer.jit_compile=true"])
-def test_bfloat16_and_xla_train_like_float32(tokenized, tmp_path, monkeypatch, override):
+def test_bfloat16_trains_like_float32(tokenized, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     reference = _config(tmp_path / "float32", tokenized)
-    variant = _config(tmp_path / "variant", tokenized, override)
+    variant = _config(tmp_path / "variant", tokenized, "trainer.precision=mixed_bfloat16")
     try:
         train.main(reference)
         train.main(variant)
@@ -74,6 +73,28 @@ def test_bfloat16_and_xla_train_like_float32(tokenized, tmp_path, monkeypatch, o
     assert got["loss"] == pytest.approx(expected["loss"], abs=0.03)
     model = keras.saving.load_model(Path(variant.paths.models) / "model.keras")
     assert model.layers[-1].compute_dtype == "float32"  # the head stays float32
+
+
+def test_xla_needs_determinism_off(tokenized, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TextrnnError, match=r"trainer.jit_compile=true needs trainer.deterministic=false"):
+        train.main(_config(tmp_path, tokenized, "trainer.jit_compile=true"))
+    assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.slow
+def test_xla_trains_like_the_plain_graph(tokenized, tmp_path):
+    # In processes of their own: op determinism, once on in this one, cannot be turned off.
+    loss = {}
+    for name, xla in (("graph", []), ("xla", ["trainer.jit_compile=true"])):
+        workdir = tmp_path / name
+        output = _finish(
+            _train_cli(workdir, tokenized, "trainer.deterministic=false", *xla, env={"TF_CPP_MIN_LOG_LEVEL": "0"})
+        )
+        assert ("Compiled cluster using XLA" in output) == bool(xla), output[-3000:]
+        with open(workdir / "plots" / "training.csv") as handle:
+            loss[name] = float(list(csv.DictReader(handle))[-1]["loss"])
+    assert loss["xla"] == pytest.approx(loss["graph"], abs=0.03)
 
 
 def test_diverging_config_fails_fast_and_marks_the_run_failed(tokenized, tmp_path, monkeypatch):
