@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from textrnn import vectorize
+
 
 def meta(tokenized: str | Path) -> dict[str, Any]:
     """``label_names`` and ``vocab_size``."""
@@ -16,7 +18,8 @@ def meta(tokenized: str | Path) -> dict[str, Any]:
 
 
 def split(tokenized: str | Path, name: str) -> tf.data.Dataset:
-    return tf.data.Dataset.load(str(Path(tokenized) / name))
+    """``{"tokens", "label"}`` rows of the split ``name``."""
+    return vectorize.load_encoded(Path(tokenized) / name)
 
 
 def labels(dataset: tf.data.Dataset) -> np.ndarray:

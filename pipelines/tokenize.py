@@ -3,7 +3,7 @@
     python -m pipelines.tokenize [tokenizer=char] [tokenizer.max_tokens=5000 ...]
 
 Reads params `tokenizer`; reads `paths.ingested`; writes `paths.tokenized` (vocabulary.txt,
-tokenizer.json, meta.json and one saved tf.data dataset per split) and
+tokenizer.json, meta.json and per split the token ids, row lengths and labels as .npy) and
 `paths.metrics`/tokenize.json (length statistics and OOV rate per split).
 """
 
@@ -30,7 +30,7 @@ def main(cfg: DictConfig) -> None:
         for split in SPLITS:
             encoded = vectorize.encode(layer, store.load_split(ingested, split)).cache()  # one pass for both uses
             statistics[split] = vectorize.split_statistics(encoded, spec.max_length)
-            vectorize.truncate(encoded, spec.max_length).save(str(out / split))
+            vectorize.save_encoded(vectorize.truncate(encoded, spec.max_length), out / split)
         meta = {"label_names": store.label_names(ingested), "vocab_size": layer.vocabulary_size()}
         write_json(out / "meta.json", meta)
     write_json(Path(cfg.paths.metrics) / "tokenize.json", statistics)

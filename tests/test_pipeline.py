@@ -240,20 +240,24 @@ def test_bad_input_exits_non_zero_with_one_line_and_keeps_earlier_outputs(pipeli
     assert {p.name: p.read_bytes() for p in ingested.iterdir()} == before  # nothing lost
 
 
-def test_ingest_is_byte_reproducible_across_processes(tmp_path):
-    """Same data, same bytes: otherwise DVC reruns every stage after each ingest."""
-    shards = []
+def test_ingest_and_tokenize_are_byte_reproducible_across_processes(tmp_path):
+    """Same data, same bytes: otherwise DVC reruns every stage after each ingest or tokenize, and a
+    fresh clone's `dvc repro` would not match the committed dvc.lock."""
+    outputs = []
     for attempt in ("a", "b"):
-        out = tmp_path / attempt
-        subprocess.run(
-            [sys.executable, "-m", "pipelines.ingest", *TINY_SIZES, f"paths.ingested={out}"],
-            cwd=tmp_path,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            capture_output=True,
-            check=True,
-        )
-        shards.append({p.name: p.read_bytes() for p in out.iterdir()})
-    assert shards[0] == shards[1] and any(name.endswith("00001") for name in shards[0])
+        paths = [f"paths.{name}={tmp_path / attempt / name}" for name in ("ingested", "tokenized", "metrics")]
+        for stage in ("ingest", "tokenize"):
+            subprocess.run(
+                [sys.executable, "-m", f"pipelines.{stage}", *TINY_SIZES, *paths],
+                cwd=tmp_path,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                capture_output=True,
+                check=True,
+            )
+        root = tmp_path / attempt
+        outputs.append({str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()})
+    assert outputs[0] == outputs[1]
+    assert any(name.endswith("00001") for name in outputs[0]) and "tokenized/train/token_ids.npy" in outputs[0]
 
 
 def test_unknown_config_choice_is_one_line(tmp_path):
