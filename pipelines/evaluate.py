@@ -61,8 +61,9 @@ def main(cfg: DictConfig) -> None:
         # One point per lag, so that MLflow's metric chart draws the profile (step = lag).
         now = int(time.time() * 1000)
         points = [Metric("test_gradient_by_lag", row["gradient_norm"], now, row["lag"]) for row in gradient]
+        client = mlflow.MlflowClient()
         for start in range(0, len(points), 1000):  # MLflow takes at most 1,000 metrics per batch
-            mlflow.MlflowClient().log_batch(active.info.run_id, metrics=points[start : start + 1000])
+            client.log_batch(active.info.run_id, metrics=points[start : start + 1000])
         mlflow.log_artifact(str(confusion_csv))
         mlflow.log_artifact(str(gradient_csv))
     log.info("test: %s; baselines: %s", metrics, baselines)

@@ -54,34 +54,32 @@ def gradient_by_lag(model: keras.Model, token_batches: Iterable[np.ndarray]) -> 
     id arrays (0 = padding). Dropout is inactive (the layers run in inference mode).
     """
     embedding, *rest = (layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer))
-    sums: np.ndarray = np.zeros(0)
-    counts: np.ndarray = np.zeros(0)
+    takes_mask = ["mask" in inspect.signature(layer.call).parameters for layer in rest]
+    lags_seen: list[np.ndarray] = []
+    norms_seen: list[np.ndarray] = []
     for tokens in token_batches:
         tokens = tf.convert_to_tensor(tokens)
         embedded, mask = embedding(tokens), embedding.compute_mask(tokens)
         with tf.GradientTape() as tape:
             tape.watch(embedded)
             outputs, outputs_mask = embedded, mask
-            for layer in rest:
+            for layer, with_mask in zip(rest, takes_mask, strict=True):
                 inputs, inputs_mask = outputs, outputs_mask
-                takes_mask = "mask" in inspect.signature(layer.call).parameters
-                outputs = layer(inputs, mask=inputs_mask) if takes_mask else layer(inputs)
+                outputs = layer(inputs, mask=inputs_mask) if with_mask else layer(inputs)
                 outputs_mask = layer.compute_mask(inputs, inputs_mask)
             log_probabilities = tf.math.log(tf.maximum(tf.cast(outputs, tf.float32), TINY))
             score = tf.reduce_max(log_probabilities, axis=-1) - tf.reduce_mean(log_probabilities, axis=-1)
         # Examples are independent (no batch statistics), so the gradient of the sum is each one's own.
         norms = tf.norm(tf.cast(tape.gradient(score, embedded), tf.float32), axis=-1).numpy()
-        lengths = np.asarray(mask).sum(axis=1)
-        positions = np.arange(tokens.shape[1])
-        lags = lengths[:, None] - 1 - positions[None, :]
-        real = lags >= 0
-        if (lags.max(initial=-1) + 1) > len(sums):
-            sums = np.pad(sums, (0, lags.max() + 1 - len(sums)))
-            counts = np.pad(counts, (0, lags.max() + 1 - len(counts)))
-        np.add.at(sums, lags[real], norms[real])
-        np.add.at(counts, lags[real], 1)
+        lags = np.asarray(mask).sum(axis=1, keepdims=True) - 1 - np.arange(tokens.shape[1])
+        real = lags >= 0  # right padding: the positions after the last token have negative lags
+        lags_seen.append(lags[real])
+        norms_seen.append(norms[real])
+    if not lags_seen:
+        return []
+    lags, norms = np.concatenate(lags_seen), np.concatenate(norms_seen)
+    sums, counts = np.bincount(lags, weights=norms), np.bincount(lags)
     return [
-        {"lag": lag, "gradient_norm": float(sums[lag] / counts[lag]), "examples": int(counts[lag])}
-        for lag in range(len(sums))
-        if counts[lag]
+        {"lag": int(lag), "gradient_norm": float(sums[lag] / counts[lag]), "examples": int(counts[lag])}
+        for lag in np.flatnonzero(counts)
     ]
