@@ -6,10 +6,14 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: setup repro test test-slow lint bench
 
+# The last line puts the repository root on the venv's sys.path, so that `python pipelines/<stage>.py`
+# (not only `python -m pipelines.<stage>`) finds the pipelines package.
 $(BIN)/dvc: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip uninstall --quiet --yes tensorflow 2>/dev/null || true  # the CUDA build, if an older set-up left it
 	$(BIN)/python -m pip install --quiet --editable ".[dev]"
+	$(BIN)/python -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "textrnn-repo.pth").write_text("$(CURDIR)\n")'
 	touch $@
 
 setup: $(BIN)/dvc

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
 
 from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException
@@ -65,11 +62,26 @@ def load_config(overrides: Sequence[str]) -> DictConfig:
     return OmegaConf.load(PARAMS_FILE)  # type: ignore[return-value]
 
 
+def config_groups() -> dict[str, list[str]]:
+    """Each config group in ``conf/`` and its choices (the YAML files in it)."""
+    return {
+        group.name: sorted(path.stem for path in group.glob("*.yaml"))
+        for group in sorted(CONF_DIR.iterdir())
+        if group.is_dir()
+    }
+
+
+def usage(doc: str | None) -> str:
+    """The stage's docstring and the choices of every config group."""
+    groups = "\n".join(f"  {group}: {', '.join(choices)}" for group, choices in config_groups().items())
+    return f"{(doc or '').rstrip()}\n\nConfig groups (override with group=choice, e.g. model=gru):\n{groups}"
+
+
 def cli(main: Callable[[list[str]], None], doc: str | None) -> None:
     """Call ``main(argv)``; bad input exits 2 with a one-line ``error:`` on stderr."""
     argv = sys.argv[1:]
     if {"-h", "--help"} & set(argv):
-        print(doc)
+        print(usage(doc))
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("absl").setLevel(logging.WARNING)  # TFDS narrates every split it reads

@@ -18,14 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import keras
 import mlflow
 from mlflow.entities import Metric
 from omegaconf import DictConfig
 
 from pipelines import data
 from pipelines.common import log, run
-from textrnn import evaluation, tracking, training
+from textrnn import evaluation, models, tracking, training
 from textrnn.io import write_json, write_text
 
 
@@ -40,7 +39,7 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 def main(cfg: DictConfig) -> None:
     tokenized, models_dir = cfg.paths.tokenized, Path(cfg.paths.models)
     label_names = data.meta(tokenized)["label_names"]
-    model = keras.saving.load_model(models_dir / "model.keras")
+    model = models.load(models_dir / "model.keras")
     test = data.split(tokenized, "test")
     test_batches = training.batches(test, cfg.trainer.batch_size)
     probabilities = model.predict(test_batches, verbose=0)

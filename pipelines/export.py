@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import keras
 import mlflow
 import tensorflow as tf
 from mlflow.models import ModelSignature
@@ -19,7 +18,7 @@ from omegaconf import DictConfig
 
 from pipelines import data
 from pipelines.common import log, run
-from textrnn import mlflow_model, tracking, vectorize
+from textrnn import mlflow_model, models, tracking, vectorize
 from textrnn.export import export_saved_model
 
 
@@ -40,7 +39,7 @@ def log_pyfunc_model(saved_model: str, label_names: list[str]) -> None:
 
 def main(cfg: DictConfig) -> None:
     tokenized, models_dir = cfg.paths.tokenized, Path(cfg.paths.models)
-    model = keras.saving.load_model(models_dir / "model.keras")
+    model = models.load(models_dir / "model.keras")
     vectorizer = vectorize.load(tokenized, ragged=False)
     label_names = data.meta(tokenized)["label_names"]
     export_saved_model(model, vectorizer, label_names, cfg.paths.saved_model)

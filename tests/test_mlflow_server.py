@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import baseline, evaluate, export, ingest, tokenize, train
+from pipelines import baseline, evaluate, export, ingest, tokenize_text, train
 from tests.conftest import tiny_config
 from tests.test_training import _free_port
 
@@ -82,7 +82,7 @@ def _check_run_shown(url: str) -> None:
 def _pipeline(workdir: Path, tracking_uri: str) -> None:
     cfg = tiny_config(workdir)
     cfg.tracking.tracking_uri = tracking_uri
-    for stage in (ingest, tokenize, baseline, train, evaluate, export):
+    for stage in (ingest, tokenize_text, baseline, train, evaluate, export):
         stage.main(cfg)
 
 

@@ -15,13 +15,13 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from pipelines import baseline, evaluate, export, ingest, tokenize, train
+from pipelines import baseline, evaluate, export, ingest, tokenize_text, train
 from pipelines.common import ROOT
 from tests.conftest import TINY, tiny_config
 
 TINY_SIZES = [o for o in TINY if o.startswith("++dataset.sizes")]
 
-STAGES = (ingest, tokenize, baseline, train, evaluate, export)
+STAGES = (ingest, tokenize_text, baseline, train, evaluate, export)
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +246,7 @@ def test_ingest_and_tokenize_are_byte_reproducible_across_processes(tmp_path):
     outputs = []
     for attempt in ("a", "b"):
         paths = [f"paths.{name}={tmp_path / attempt / name}" for name in ("ingested", "tokenized", "metrics")]
-        for stage in ("ingest", "tokenize"):
+        for stage in ("ingest", "tokenize_text"):
             subprocess.run(
                 [sys.executable, "-m", f"pipelines.{stage}", *TINY_SIZES, *paths],
                 cwd=tmp_path,

@@ -16,7 +16,7 @@ import keras
 import mlflow
 import pytest
 
-from pipelines import ingest, tokenize, train
+from pipelines import ingest, tokenize_text, train
 from pipelines.common import ROOT
 from tests.conftest import tiny_config
 from textrnn import distribute, training
@@ -29,7 +29,7 @@ def tokenized(tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("data")
     cfg = tiny_config(workdir, "++dataset.sizes.train=1200")
     ingest.main(cfg)
-    tokenize.main(cfg)
+    tokenize_text.main(cfg)
     return workdir
 
 

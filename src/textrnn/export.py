@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from textrnn.io import replace_directory
 
-SIGNATURE = "serving_default"
+SIGNATURE = tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY  # "serving_default"
 
 
 def export_saved_model(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 
 from textrnn import layers
@@ -61,3 +63,8 @@ def build_bow_baseline(*, vocab_size: int, num_classes: int) -> keras.Model:
     bag = keras.layers.CategoryEncoding(num_tokens=vocab_size, output_mode="multi_hot", name="bag")(tokens)
     probabilities = keras.layers.Dense(num_classes, activation="softmax", name="head")(bag)
     return keras.Model(tokens, probabilities, name="bag_of_words")
+
+
+def load(path: str | Path) -> keras.Model:
+    """A classifier saved with ``model.save(path)`` (``.keras``); textrnn's layers are registered here."""
+    return keras.saving.load_model(path)

@@ -1,6 +1,9 @@
 """Stage `tokenize`: adapt TextVectorization on the train split; encode every split.
 
-    python -m pipelines.tokenize [tokenizer=char] [tokenizer.max_tokens=5000 ...]
+    python -m pipelines.tokenize_text [tokenizer=char] [tokenizer.max_tokens=5000 ...]
+
+(Not ``tokenize.py``: run as ``python pipelines/<stage>.py``, that file would shadow Python's own
+``tokenize`` module.)
 
 Reads params `tokenizer`; reads `paths.ingested`; writes `paths.tokenized` (vocabulary.txt,
 tokenizer.json, meta.json and per split the token ids, row lengths and labels as .npy) and

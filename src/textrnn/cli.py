@@ -1,0 +1,97 @@
+"""The ``textrnn`` command: predictions from an exported SavedModel.
+
+    textrnn predict "a great film" "awful"          # label, probability, text: one line each
+    printf 'a great film\\n\\nawful\\n' | textrnn predict --json
+    textrnn predict --file reviews.txt --model saved_model
+
+TensorFlow is imported only once a command runs, so ``textrnn --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from textrnn.errors import TextrnnError
+
+def read_texts(texts: Sequence[str], file: Path | None) -> list[str]:
+    """The texts given as arguments, or one per line from ``file`` or (no texts, or ``-``) stdin."""
+    if file is not None and texts:
+        raise TextrnnError("predict: give texts as arguments or --file, not both")
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as err:
+            raise TextrnnError(f"--file {file}: cannot read it as UTF-8 text ({err.__class__.__name__})") from None
+    if not texts or list(texts) == ["-"]:
+        return sys.stdin.read().splitlines()
+    return list(texts)
+
+
+def load_signature(model: Path) -> Any:
+    """The SavedModel's ``serving_default`` signature (TensorFlow loads here)."""
+    if not (model / "saved_model.pb").is_file():
+        raise TextrnnError(
+            f"--model {model}: no SavedModel there; run `dvc repro` (stage export) or point --model at one"
+        )
+    import tensorflow as tf
+
+    return tf.saved_model.load(str(model)).signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
+
+
+def predict(texts: list[str], model: Path) -> list[dict[str, Any]]:
+    """One ``{"text", "label", "probabilities": {class: p}}`` per text."""
+    serve = load_signature(model)
+    if not texts:
+        return []
+    import tensorflow as tf
+
+    out = serve(texts=tf.constant(texts, dtype=tf.string))
+    classes = [name.decode() for name in out["classes"].numpy()[0]]
+    return [
+        {"text": text, "label": label.decode(), "probabilities": dict(zip(classes, map(float, row), strict=True))}
+        for text, label, row in zip(texts, out["label"].numpy(), out["probabilities"].numpy(), strict=True)
+    ]
+
+
+def _predict_command(args: argparse.Namespace) -> None:
+    for row in predict(read_texts(args.texts, args.file), args.model):
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(f"{row['label']}\t{row['probabilities'][row['label']]:.3f}\t{row['text']}")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="textrnn", description="Recurrent neural networks for text.")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    predict_parser = commands.add_parser(
+        "predict",
+        help="classify texts with an exported model",
+        description="Classify texts with the SavedModel that `dvc repro` exports. Prints the label, its "
+        "probability and the text, tab-separated, one line per text.",
+    )
+    predict_parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts; none or '-': one per line on stdin")
+    predict_parser.add_argument("--file", type=Path, help="read texts from this file, one per line (UTF-8)")
+    predict_parser.add_argument(
+        "--json", action="store_true", help="one JSON object per text: text, label, probabilities"
+    )
+    predict_parser.add_argument(
+        "--model", type=Path, default=Path("saved_model"), help="the SavedModel directory (default: saved_model)"
+    )
+    predict_parser.set_defaults(run=_predict_command)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``textrnn`` command; bad input exits 2 with a one-line ``error:``."""
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except TextrnnError as err:
+        print(f"textrnn: error: {err}", file=sys.stderr)
+        sys.exit(2)
