@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines import data
+from pipelines.common import log, run
+
 import keras
 from omegaconf import DictConfig
 
-from pipelines import data
-from pipelines.common import log, run
 from textrnn import evaluation, models, training
 from textrnn.io import write_json
 

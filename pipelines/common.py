@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -84,7 +85,11 @@ def cli(main: Callable[[list[str]], None], doc: str | None) -> None:
         print(usage(doc))
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("absl").setLevel(logging.WARNING)  # TFDS narrates every split it reads
+    # Our own log lines only: TFDS narrates every split it reads and warns about its own scratch
+    # folders (absl), TensorFlow and MLflow announce every file they write, MLflow draws progress bars.
+    for library, level in (("absl", logging.ERROR), ("tensorflow", logging.WARNING), ("mlflow", logging.WARNING)):
+        logging.getLogger(library).setLevel(level)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     try:
         main(argv)
     except TextrnnError as err:

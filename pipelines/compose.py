@@ -11,9 +11,10 @@ conf/ was edited since, and conf/ is composed again — with the overrides given
 
 from __future__ import annotations
 
+from pipelines.common import PARAMS_FILE, cli, compose_config, conf_digest, log
+
 from omegaconf import OmegaConf
 
-from pipelines.common import PARAMS_FILE, cli, compose_config, conf_digest, log
 from textrnn.io import write_text
 
 

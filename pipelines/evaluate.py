@@ -18,12 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipelines import data
+from pipelines.common import log, run
+
 import mlflow
 from mlflow.entities import Metric
 from omegaconf import DictConfig
 
-from pipelines import data
-from pipelines.common import log, run
 from textrnn import evaluation, models, tracking, training
 from textrnn.io import write_json, write_text
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines import data
+from pipelines.common import log, run
+
 import mlflow
+import pandas as pd
 import tensorflow as tf
 from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, Schema
 from omegaconf import DictConfig
 
-from pipelines import data
-from pipelines.common import log, run
 from textrnn import mlflow_model, models, tracking, vectorize
 from textrnn.export import export_saved_model
 
@@ -33,6 +35,7 @@ def log_pyfunc_model(saved_model: str, label_names: list[str]) -> None:
         python_model=mlflow_model.__file__,
         artifacts={"saved_model": saved_model},
         signature=signature,
+        input_example=pd.DataFrame({"text": ["a great film", "the plot was not good but the cast was great ."]}),
         pip_requirements=[f"tensorflow=={tf.__version__}", "pandas"],
     )
 

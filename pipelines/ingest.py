@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sys
 
+from pipelines.common import log, run
+
 import tensorflow_datasets as tfds
 from omegaconf import DictConfig, OmegaConf
 
-from pipelines.common import log, run
 from textrnn.data import store
 from textrnn.data.sources import SPLITS, FileSpec, Splits, load_files, load_tfds
 from textrnn.data.synthetic import LABEL_NAMES, SyntheticReviews

@@ -6,17 +6,17 @@
 ``tokenize`` module.)
 
 Reads params `tokenizer`; reads `paths.ingested`; writes `paths.tokenized` (vocabulary.txt,
-tokenizer.json, meta.json and per split the token ids, row lengths and labels as .npy) and
-`paths.metrics`/tokenize.json (length statistics and OOV rate per split).
+tokenizer.json, meta.json, statistics.json — length statistics and OOV rate per split — and per
+split the token ids, row lengths and labels as .npy). The statistics are plain JSON, not DVC
+metrics: 21 numbers that would crowd the model's params and scores out of `dvc exp show`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from pipelines.common import log, run
 
 from omegaconf import DictConfig, OmegaConf
 
-from pipelines.common import log, run
 from textrnn import vectorize
 from textrnn.data import store
 from textrnn.data.sources import SPLITS
@@ -36,7 +36,7 @@ def main(cfg: DictConfig) -> None:
             vectorize.save_encoded(vectorize.truncate(encoded, spec.max_length), out / split)
         meta = {"label_names": store.label_names(ingested), "vocab_size": layer.vocabulary_size()}
         write_json(out / "meta.json", meta)
-    write_json(Path(cfg.paths.metrics) / "tokenize.json", statistics)
+        write_json(out / "statistics.json", statistics)
     log.info("vocabulary of %d tokens; train OOV rate %.4f", meta["vocab_size"], statistics["train"]["oov_rate"])
 
 

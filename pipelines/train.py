@@ -16,20 +16,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+from pipelines import data
+from pipelines.common import git_commit, log, run
+
 import keras
 import mlflow
-import mlflow.keras
 import tensorflow as tf
 from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
-from pipelines import data
-from pipelines.common import git_commit, log, run
 from textrnn import distribute, models, tracking, training
 from textrnn.errors import TextrnnError
 from textrnn.io import replace_directory, write_json
@@ -46,7 +47,7 @@ def learning_curves(history_csv: Path) -> Figure:
     """Loss and accuracy per epoch, train against validation."""
     with history_csv.open() as handle:
         rows = list(csv.DictReader(handle))
-    epochs = [int(row["epoch"]) + 1 for row in rows]
+    epochs = [int(row["epoch"]) for row in rows]
     figure = Figure(figsize=(9, 3.5), layout="constrained")  # no pyplot: no display backend needed
     axes = figure.subplots(1, 2)
     for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
@@ -124,7 +125,14 @@ def main(cfg: DictConfig) -> None:
         tracking.start_run(
             tracking_uri=cfg.tracking.tracking_uri,
             experiment_name=cfg.tracking.experiment_name,
-            run_name=cfg.tracking.run_name,
+            run_name=cfg.tracking.run_name
+            or tracking.run_name(
+                family=cfg.model.family,
+                units=cfg.model.units,
+                bidirectional=cfg.model.bidirectional,
+                dataset=cfg.dataset.name,
+                experiment=os.environ.get("DVC_EXP_NAME"),
+            ),
             reference=out / "run.json",
             resume_from=state if resumable else None,
         ) as active,
@@ -145,7 +153,7 @@ def main(cfg: DictConfig) -> None:
             *batches.values(),
             checkpoint=out / "best.keras",
             history_csv=history_csv,
-            callbacks=[mlflow.keras.MlflowCallback(), tracking.EpochStats(tokens)],
+            callbacks=[tracking.EpochLogger(tokens)],
             **fit_args,
         )
         model.save(out / "model.keras")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from pipelines.common import ROOT, compose_config
+
 import pytest
 from omegaconf import DictConfig
-
-from pipelines.common import ROOT, compose_config
 
 SST2 = ROOT.parent / "shared" / "data" / "sst2"
 STAGE_PATHS = ("ingested", "tokenized", "models", "checkpoints", "metrics", "plots", "saved_model")

@@ -5,17 +5,23 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from pipelines.common import ROOT, compose_config
+
+import matplotlib.image
+import mlflow
 import pytest
 import yaml
 
-from pipelines.common import ROOT, compose_config
-
 BIN = Path(sys.executable).parent
+COMPARE = "dvc exp show --only-changed --drop 'Created|^models$|^data/'"  # the README's comparison command
+CHROMIUM = shutil.which("chromium")
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots the tests keep for a person to look at (git-ignored)
 
 
 def test_dvc_yaml_paths_are_the_configured_paths():
@@ -24,7 +30,11 @@ def test_dvc_yaml_paths_are_the_configured_paths():
     paths = compose_config().paths
     assert {paths.ingested, paths.tokenized, paths.models, paths.saved_model} <= outs
     metrics = {next(iter(m)) for stage in stages.values() for m in stage.get("metrics", [])}
-    assert {f"{paths.metrics}/{name}.json" for name in ("tokenize", "baseline", "evaluate")} == metrics
+    assert {f"{paths.metrics}/{name}.json" for name in ("baseline", "evaluate")} == metrics
+
+
+def test_readme_shows_the_comparison_command():
+    assert COMPARE in (ROOT / "README.md").read_text()
 
 
 def _run(args: list[str], cwd: Path) -> str:
@@ -114,3 +124,53 @@ def test_exp_run_set_param_group_and_value(repo):
     assert "accuracy" in gru["metrics"]["metrics/evaluate.json"]["data"]
     two = experiments["two-epochs"]["params"]["params.yaml"]["data"]
     assert two["trainer"]["epochs"] == 2 and two["model"]["family"] == "lstm"  # -S starts from conf/ each time
+
+    # The README's comparison command, in a 120-column terminal: the changed param and every run's accuracy
+    command = [*shlex.split(COMPARE), "--no-pager"]
+    table = subprocess.run(
+        command,
+        cwd=repo,
+        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert max(len(line) for line in table.splitlines()) <= 120 and "…" not in table, table
+    header = next(line for line in table.splitlines() if "Experiment" in line).split()
+    assert {"accuracy", "macro_f1", "loss", "model.family", "trainer.epochs"} <= set(header), table
+    rows = {line.split()[2]: line.split() for line in table.splitlines() if "[" in line}  # ├── <sha> [name] …
+    assert rows["[gru]"][header.index("model.family") + 2] == "gru", table
+
+    # MLflow: one run per experiment, named for what ran and the DVC experiment
+    client = mlflow.MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")
+    names = {run.info.run_name for run in client.search_runs([client.get_experiment_by_name("textrnn").experiment_id])}
+    assert {"lstm-64-synthetic", "gru-64-synthetic (gru)", "lstm-64-synthetic (two-epochs)"} <= names
+
+
+def _chromium(url: str, *args: str, cwd: Path) -> str:
+    """Headless Chromium, offline as this machine is: every background connection switched off."""
+    flags = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+    flags += " --disable-component-update --disable-sync --hide-scrollbars --virtual-time-budget=15000"
+    profile = f"--user-data-dir={cwd / 'chromium-profile'}"
+    result = subprocess.run([CHROMIUM, *flags.split(), profile, *args, url], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_plots_show_draws_every_chart_offline(repo, tmp_path):
+    """`dvc plots show` with the repository's page template: Vega is inline, so the charts draw offline."""
+    _repro(repo)
+    _run([str(BIN / "dvc"), "plots", "show", "-o", str(tmp_path / "dvc_plots")], repo)
+    page = tmp_path / "dvc_plots" / "index.html"
+    assert "cdn.jsdelivr.net" not in page.read_text()
+    dom = _chromium(page.as_uri(), "--dump-dom", cwd=tmp_path)
+    # vega-embed puts one canvas of class "marks" in each chart's div once Vega has drawn it
+    charts = ["accuracy", "loss", "plots/confusion.csv", "plots/gradient_by_lag.csv"]
+    assert dom.count('class="marks"') == len(charts), dom[:2000]
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot = ARTIFACTS / "dvc_plots.png"
+    _chromium(page.as_uri(), f"--screenshot={screenshot}", "--window-size=1280,1100", cwd=tmp_path)
+    pixels = matplotlib.image.imread(screenshot)[..., :3]
+    assert (pixels < 0.9).any(axis=-1).mean() > 0.02  # ink on the page, not a blank white one

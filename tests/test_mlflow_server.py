@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines import baseline, evaluate, export, ingest, tokenize_text, train
+
 import pytest
 
-from pipelines import baseline, evaluate, export, ingest, tokenize_text, train
 from tests.conftest import tiny_config
 from tests.test_training import _free_port
 
@@ -72,7 +73,7 @@ def _check_run_shown(url: str) -> None:
     params = {p["key"]: p["value"] for p in run["data"]["params"]}
     assert params["model.family"] == "lstm" and params["trainer.epochs"] == "2"
     history = _get(url, "metrics/get-history", run_id=run["info"]["run_id"], metric_key="val_accuracy")["metrics"]
-    assert [m["step"] for m in history] == [0, 1]
+    assert [m["step"] for m in history] == [1, 2]
     metrics = {m["key"] for m in run["data"]["metrics"]}
     assert {"test_accuracy", "test_macro_f1", "test_bow_accuracy", "learning_rate", "tokens_per_second"} <= metrics
     artifacts = {f["path"] for f in _get(url, "artifacts/list", run_id=run["info"]["run_id"])["files"]}

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pipelines.common import compose_config
+from pipelines.ingest import read
+
 import pytest
 import tensorflow_datasets as tfds
 
-from pipelines.common import compose_config
-from pipelines.ingest import read
 from tests.conftest import SST2, requires_sst2
 from textrnn.data import store
 from textrnn.data.sources import FileSpec, Splits, load_files, load_tfds, read_labelled_file

@@ -12,12 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+from pipelines import ingest, tokenize_text, train
+from pipelines.common import ROOT
+
 import keras
 import mlflow
 import pytest
 
-from pipelines import ingest, tokenize_text, train
-from pipelines.common import ROOT
 from tests.conftest import tiny_config
 from textrnn import distribute, training
 from textrnn.errors import TextrnnError
@@ -233,12 +234,12 @@ def test_sigkill_mid_training_then_rerun_resumes_into_the_same_run(tokenized, tm
     [run] = _runs(workdir)
     assert run.info.status == "FINISHED"
     client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
-    assert sorted(m.step for m in client.get_metric_history(run.info.run_id, "val_loss")) == [0, 1, 2, 3, 4]
+    assert sorted(m.step for m in client.get_metric_history(run.info.run_id, "val_loss")) == [1, 2, 3, 4, 5]
     with open(workdir / "plots" / "training.csv") as handle:
         resumed = list(csv.DictReader(handle))
     with open(uninterrupted / "plots" / "training.csv") as handle:
         reference = list(csv.DictReader(handle))
-    assert [row["epoch"] for row in resumed] == ["0", "1", "2", "3", "4"]
+    assert [row["epoch"] for row in resumed] == ["1", "2", "3", "4", "5"]
     assert float(resumed[-1]["val_loss"]) == pytest.approx(float(reference[-1]["val_loss"]), abs=0.05)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from textrnn.errors import TextrnnError
 
+
 def read_texts(texts: Sequence[str], file: Path | None) -> list[str]:
     """The texts given as arguments, or one per line from ``file`` or (no texts, or ``-``) stdin."""
     if file is not None and texts:

@@ -19,6 +19,8 @@ from mlflow.entities import RunStatus
 
 from textrnn.io import write_json
 
+EXPERIMENT_KIND = "mlflow.experimentKind"  # the tag MLflow's UI reads to pick an experiment's first page
+
 
 def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}}`` → ``{"a.b": 1}``, the way MLflow shows nested params."""
@@ -43,22 +45,32 @@ def _ending(run: mlflow.ActiveRun) -> Iterator[mlflow.ActiveRun]:
             raise
 
 
+def run_name(*, family: str, units: int, bidirectional: bool, dataset: str, experiment: str | None) -> str:
+    """What ran, for MLflow's run list: ``bilstm-128-sst2``, with the DVC experiment's name after it."""
+    name = f"{'bi' if bidirectional else ''}{family}-{units}-{dataset}"
+    return f"{name} ({experiment})" if experiment else name
+
+
 @contextmanager
 def start_run(
     *,
     tracking_uri: str,
     experiment_name: str,
-    run_name: str | None,
+    run_name: str,
     reference: Path,
     resume_from: Path | None = None,
 ) -> Iterator[mlflow.ActiveRun]:
     """Open a run and write its reference (id and tracking URI) to ``reference``.
 
     With ``resume_from`` naming a JSON file with the ``run_id`` of a crashed attempt, that run is
-    reopened, so one run holds every epoch of a training that was interrupted and resumed.
+    reopened, so one run holds every epoch of a training that was interrupted and resumed. The
+    experiment is tagged as model development, so MLflow's UI opens it on its runs (MLflow 3
+    otherwise guesses, and may open the GenAI traces page).
     """
     mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_experiment(experiment_name)
+    experiment = mlflow.set_experiment(experiment_name)
+    if EXPERIMENT_KIND not in experiment.tags:
+        mlflow.set_experiment_tag(EXPERIMENT_KIND, "custom_model_development")
     run_id = json.loads(resume_from.read_text())["run_id"] if resume_from and resume_from.exists() else None
     with _ending(mlflow.start_run(run_id=run_id, run_name=None if run_id else run_name)) as run:
         write_json(reference, {"run_id": run.info.run_id, "tracking_uri": tracking_uri})
@@ -74,8 +86,13 @@ def resume_run(reference: Path) -> Iterator[mlflow.ActiveRun]:
         yield run
 
 
-class EpochStats(keras.callbacks.Callback):
-    """Log the learning rate, the epoch's wall time and its throughput in tokens/s to the active run."""
+class EpochLogger(keras.callbacks.Callback):
+    """Log each epoch to the active run at step = epoch, counted from 1 as Keras prints it.
+
+    Keras's logs (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``), the learning rate, the
+    epoch's wall time and its throughput in tokens/s. (MLflow's own ``MlflowCallback`` counts
+    from 0 and logs validation twice, as ``val_*`` and ``validation_*``.)
+    """
 
     def __init__(self, tokens_per_epoch: int) -> None:
         super().__init__()
@@ -87,8 +104,9 @@ class EpochStats(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         seconds = time.perf_counter() - self.started
         metrics = {
+            **(logs or {}),
             "learning_rate": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
             "epoch_seconds": seconds,
             "tokens_per_second": self.tokens_per_epoch / seconds,
         }
-        mlflow.log_metrics(metrics, step=epoch)
+        mlflow.log_metrics(metrics, step=epoch + 1)

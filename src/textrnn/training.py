@@ -73,6 +73,13 @@ def compile_classifier(model: keras.Model, optimizer: keras.optimizers.Optimizer
     )
 
 
+class CSVLogger(keras.callbacks.CSVLogger):
+    """Keras's ``CSVLogger`` with epochs counted from 1, as Keras prints them (``Epoch 1/8``)."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        super().on_epoch_end(epoch + 1, logs)
+
+
 class FailOnDivergence(keras.callbacks.Callback):
     """Stop training with a readable error once the loss is NaN or infinite, or has exploded.
 
@@ -123,7 +130,7 @@ def fit(
     """Train with early stopping on validation loss and keep the best weights.
 
     Writes ``checkpoint`` (the best epoch so far, ``.keras``) and appends one row per epoch to
-    ``history_csv``. ``backup_dir`` holds Keras's ``BackupAndRestore`` state, saved every epoch
+    ``history_csv`` (epochs counted from 1). ``backup_dir`` holds Keras's ``BackupAndRestore`` state, saved every epoch
     or every ``save_freq`` steps: run the same training again after a crash and it resumes from
     there; the backup is deleted when training completes. A diverging loss (see
     :class:`FailOnDivergence`) raises :class:`~textrnn.errors.TextrnnError`.
@@ -137,7 +144,7 @@ def fit(
     ]
     if history_csv is not None:
         history_csv.parent.mkdir(parents=True, exist_ok=True)
-        standard.append(keras.callbacks.CSVLogger(str(history_csv), append=True))
+        standard.append(CSVLogger(str(history_csv), append=True))
     if reduce_on_plateau:
         standard.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1))
     return model.fit(

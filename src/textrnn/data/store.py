@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import tempfile
 from pathlib import Path
 
@@ -27,7 +29,12 @@ def save_splits(splits: Splits, directory: str | Path, *, name: str, description
         split: [(i, {"text": text, "label": label}) for i, (text, label) in enumerate(examples)]
         for split, examples in splits.items()
     }
-    with replace_directory(directory) as target, tempfile.TemporaryDirectory() as data_dir:
+    with (
+        replace_directory(directory) as target,
+        tempfile.TemporaryDirectory() as data_dir,
+        # TFDS prints "Downloading and preparing dataset …" to stdout, though nothing is downloaded here
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
         tfds.dataset_builders.store_as_tfds_dataset(
             name=name,
             version=VERSION,
