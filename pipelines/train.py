@@ -153,7 +153,7 @@ def main(cfg: DictConfig) -> None:
             *batches.values(),
             checkpoint=out / "best.keras",
             history_csv=history_csv,
-            callbacks=[tracking.EpochLogger(tokens)],
+            callbacks=[tracking.EpochLogger(tokens, log_learning_rate=trainer.schedule != "constant")],
             **fit_args,
         )
         model.save(out / "model.keras")

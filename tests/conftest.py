@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipelines.common import ROOT, compose_config
@@ -34,6 +35,23 @@ def tiny_config(workdir: Path, *overrides: str) -> DictConfig:
 def make_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., DictConfig]:
     monkeypatch.chdir(tmp_path)  # MLflow puts artifacts under ./mlruns
     return lambda *overrides: tiny_config(tmp_path, *overrides)
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DictConfig, Path]]:
+    """Every stage once, in order, on the composed config shrunk; yield (config, workdir)."""
+    from pipelines import baseline, evaluate, export, ingest, tokenize_text, train
+
+    workdir = tmp_path_factory.mktemp("pipeline")
+    cwd = os.getcwd()
+    os.chdir(workdir)  # MLflow puts artifacts under ./mlruns
+    try:
+        cfg = tiny_config(workdir)
+        for stage in (ingest, tokenize_text, baseline, train, evaluate, export):
+            stage.main(cfg)
+    finally:
+        os.chdir(cwd)
+    yield cfg, workdir
 
 
 requires_sst2 = pytest.mark.skipif(not SST2.is_dir(), reason=f"SST-2 not found at {SST2}")

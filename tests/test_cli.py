@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_pipeline import pipeline_run  # noqa: F401  (the module-scoped fixture: every stage on tiny data)
-
 TEXTRNN = Path(sys.executable).parent / "textrnn"  # the [project.scripts] entry point
 
 
@@ -29,7 +27,7 @@ def test_help_does_not_load_tensorflow():
     assert result.stdout.splitlines()[-1] == "False False"
 
 
-def test_predict_reads_stdin_one_text_a_line_and_prints_json(pipeline_run, tmp_path):  # noqa: F811
+def test_predict_reads_stdin_one_text_a_line_and_prints_json(pipeline_run, tmp_path):
     cfg, _ = pipeline_run
     result = _textrnn(
         "predict", "--json", "--model", cfg.paths.saved_model, stdin="a great film\n\nawful\n", cwd=tmp_path
@@ -43,7 +41,7 @@ def test_predict_reads_stdin_one_text_a_line_and_prints_json(pipeline_run, tmp_p
         assert row["label"] == max(row["probabilities"], key=row["probabilities"].get)
 
 
-def test_predict_takes_texts_as_arguments_or_from_a_file(pipeline_run, tmp_path):  # noqa: F811
+def test_predict_takes_texts_as_arguments_or_from_a_file(pipeline_run, tmp_path):
     cfg, _ = pipeline_run
     by_argument = _textrnn("predict", "--model", cfg.paths.saved_model, "a great film", "i hated it", cwd=tmp_path)
     (tmp_path / "texts.txt").write_text("a great film\ni hated it\n", encoding="utf-8")

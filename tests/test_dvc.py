@@ -37,16 +37,25 @@ def test_readme_shows_the_comparison_command():
     assert COMPARE in (ROOT / "README.md").read_text()
 
 
-def _run(args: list[str], cwd: Path) -> str:
+def _run(args: list[str], cwd: Path, *, with_stderr: bool = False) -> str:
+    """Run a command; its stdout, or with ``with_stderr`` both, interleaved as a terminal shows them."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(cwd)}
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    stderr = subprocess.STDOUT if with_stderr else subprocess.PIPE
+    result = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    assert result.returncode == 0, f"{result.stdout}{result.stderr or ''}"
     return result.stdout
 
 
+# What must not reach a user's terminal: TensorFlow's C++ log lines (I0000 00:00:… file.cc:123]), the
+# CUDA probe, Python warnings, absl's and MLflow's INFO chatter, progress bars.
+NOISE = re.compile(r"^[IWEF]\d{4} |cuInit|cudart|Warning|warnings\.warn|^INFO|INFO mlflow|absl|\r|it/s\]", re.M)
+
+
 def _repro(repo: Path) -> list[str]:
-    """`dvc repro`; the stages it ran, in order."""
-    return re.findall(r"Running stage '(\w+)'", _run([str(BIN / "dvc"), "repro"], repo))
+    """`dvc repro`; the stages it ran, in order. Its output holds nothing but DVC's and our stages' lines."""
+    output = _run([str(BIN / "dvc"), "repro"], repo, with_stderr=True)
+    assert not NOISE.search(output), NOISE.search(output).group(0) + "\n" + output
+    return re.findall(r"Running stage '(\w+)'", output)
 
 
 def _edit(path: Path, key: str, value: object) -> None:

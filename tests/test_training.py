@@ -61,6 +61,18 @@ def test_same_seed_gives_identical_metrics(tokenized, tmp_path, monkeypatch):
     assert histories[0] == histories[1]
 
 
+def test_a_scheduled_learning_rate_is_logged_per_epoch(tokenized, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = _config(tmp_path, tokenized, "trainer.schedule=warmup_cosine", "trainer.warmup_epochs=1")
+    train.main(cfg)
+    [run] = _runs(tmp_path)
+    client = mlflow.MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    history = sorted(client.get_metric_history(run.info.run_id, "learning_rate"), key=lambda m: m.step)
+    # warm-up to the full rate at the end of epoch 1, cosine decay to 0 by the end of epoch 2
+    assert [m.step for m in history] == [1, 2]
+    assert history[0].value == pytest.approx(cfg.trainer.learning_rate) and history[1].value == pytest.approx(0.0)
+
+
 def test_bfloat16_trains_like_float32(tokenized, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     reference = _config(tmp_path / "float32", tokenized)

@@ -19,8 +19,6 @@ from mlflow.entities import RunStatus
 
 from textrnn.io import write_json
 
-EXPERIMENT_KIND = "mlflow.experimentKind"  # the tag MLflow's UI reads to pick an experiment's first page
-
 
 def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}}`` → ``{"a.b": 1}``, the way MLflow shows nested params."""
@@ -63,14 +61,10 @@ def start_run(
     """Open a run and write its reference (id and tracking URI) to ``reference``.
 
     With ``resume_from`` naming a JSON file with the ``run_id`` of a crashed attempt, that run is
-    reopened, so one run holds every epoch of a training that was interrupted and resumed. The
-    experiment is tagged as model development, so MLflow's UI opens it on its runs (MLflow 3
-    otherwise guesses, and may open the GenAI traces page).
+    reopened, so one run holds every epoch of a training that was interrupted and resumed.
     """
     mlflow.set_tracking_uri(tracking_uri)
-    experiment = mlflow.set_experiment(experiment_name)
-    if EXPERIMENT_KIND not in experiment.tags:
-        mlflow.set_experiment_tag(EXPERIMENT_KIND, "custom_model_development")
+    mlflow.set_experiment(experiment_name)
     run_id = json.loads(resume_from.read_text())["run_id"] if resume_from and resume_from.exists() else None
     with _ending(mlflow.start_run(run_id=run_id, run_name=None if run_id else run_name)) as run:
         write_json(reference, {"run_id": run.info.run_id, "tracking_uri": tracking_uri})
@@ -89,24 +83,24 @@ def resume_run(reference: Path) -> Iterator[mlflow.ActiveRun]:
 class EpochLogger(keras.callbacks.Callback):
     """Log each epoch to the active run at step = epoch, counted from 1 as Keras prints it.
 
-    Keras's logs (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``), the learning rate, the
-    epoch's wall time and its throughput in tokens/s. (MLflow's own ``MlflowCallback`` counts
-    from 0 and logs validation twice, as ``val_*`` and ``validation_*``.)
+    Keras's logs (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``), the epoch's wall time,
+    its throughput in tokens/s and — with ``log_learning_rate``, for a schedule that changes it —
+    the learning rate. (A constant rate is a param; charted, MLflow draws it as a flat line at 0.
+    MLflow's own ``MlflowCallback`` counts epochs from 0 and logs validation twice, as ``val_*``
+    and ``validation_*``.)
     """
 
-    def __init__(self, tokens_per_epoch: int) -> None:
+    def __init__(self, tokens_per_epoch: int, *, log_learning_rate: bool) -> None:
         super().__init__()
         self.tokens_per_epoch = tokens_per_epoch
+        self.log_learning_rate = log_learning_rate
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.started = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         seconds = time.perf_counter() - self.started
-        metrics = {
-            **(logs or {}),
-            "learning_rate": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
-            "epoch_seconds": seconds,
-            "tokens_per_second": self.tokens_per_epoch / seconds,
-        }
+        metrics = {**(logs or {}), "epoch_seconds": seconds, "tokens_per_second": self.tokens_per_epoch / seconds}
+        if self.log_learning_rate:
+            metrics["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         mlflow.log_metrics(metrics, step=epoch + 1)
