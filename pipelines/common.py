@@ -9,10 +9,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from pipelines import schema
 
 from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException
@@ -28,7 +31,7 @@ log = logging.getLogger("textrnn")
 
 
 def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
-    """``conf/config.yaml`` composed with Hydra ``overrides``, interpolations resolved."""
+    """``conf/config.yaml`` composed with Hydra ``overrides``, interpolations resolved, checked by the schema."""
     try:
         with initialize_config_dir(str(CONF_DIR), version_base=None):
             cfg = compose(config_name="config", overrides=list(overrides))
@@ -36,7 +39,16 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
         OmegaConf.set_struct(cfg, False)  # like a config loaded from params.yaml
     except (HydraException, OmegaConfBaseException) as err:
         message = " ".join(str(err).split())
+        if missing := re.search(r"Could not find '([^/']+)/([^']+)'", message):
+            group, choice = missing.groups()
+            choices = ", ".join(config_groups().get(group, []))
+            raise TextrnnError(f"conf/{group}/{choice}.yaml: no such {group}; use one of {choices}") from None
+        if unknown := re.match(r"Could not override '([^']+)'", message):
+            # Hydra's advice is to append the key with `+`, which nothing would read: name the near ones
+            base = compose_config()
+            schema.validate(OmegaConf.merge(base, OmegaConf.from_dotlist([f"{unknown[1]}=0"])))
         raise TextrnnError(f"conf/: {message}") from None
+    schema.validate(cfg)
     return cfg
 
 
@@ -58,9 +70,19 @@ def git_commit() -> str | None:
 
 
 def load_config(overrides: Sequence[str]) -> DictConfig:
+    """``conf/`` composed with ``overrides`` if there are any (or no params.yaml yet), else params.yaml."""
     if overrides or not PARAMS_FILE.exists():
         return compose_config(overrides)
-    return OmegaConf.load(PARAMS_FILE)  # type: ignore[return-value]
+    return checked_params(OmegaConf.load(PARAMS_FILE))  # type: ignore[arg-type]
+
+
+def checked_params(cfg: DictConfig) -> DictConfig:
+    """``cfg``, read from params.yaml, if the schema takes it; DVC's Hydra composition is not checked."""
+    try:
+        schema.validate(cfg)
+    except TextrnnError as err:
+        raise TextrnnError(f"{PARAMS_FILE.name}: {err}") from None
+    return cfg
 
 
 def config_groups() -> dict[str, list[str]]:

@@ -11,7 +11,7 @@ conf/ was edited since, and conf/ is composed again — with the overrides given
 
 from __future__ import annotations
 
-from pipelines.common import PARAMS_FILE, cli, compose_config, conf_digest, log
+from pipelines.common import PARAMS_FILE, checked_params, cli, compose_config, conf_digest, log
 
 from omegaconf import OmegaConf
 
@@ -22,7 +22,7 @@ def main(argv: list[str]) -> None:
     digest = conf_digest()
     current = OmegaConf.load(PARAMS_FILE) if PARAMS_FILE.exists() else None
     if current is not None and not argv and current.get("conf_digest") in (None, digest):
-        cfg = current
+        cfg = checked_params(current)
         log.info("params.yaml is a composition of the current conf/; keeping it")
     else:
         cfg = compose_config(argv)

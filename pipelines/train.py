@@ -32,7 +32,6 @@ from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
 from textrnn import distribute, models, tracking, training
-from textrnn.errors import TextrnnError
 from textrnn.io import replace_directory, write_json
 
 
@@ -60,12 +59,6 @@ def learning_curves(history_csv: Path) -> Figure:
 
 def main(cfg: DictConfig) -> None:
     trainer = cfg.trainer
-    if trainer.jit_compile and trainer.deterministic:
-        # Keras would quietly train without XLA: it turns jit_compile off under op determinism.
-        raise TextrnnError(
-            "trainer.jit_compile=true needs trainer.deterministic=false (Keras does not compile with XLA while "
-            "TensorFlow's op determinism is on); set trainer.deterministic=false, or use trainer=gpu"
-        )
     keras.utils.set_random_seed(cfg.seed)
     if trainer.deterministic:
         tf.config.experimental.enable_op_determinism()

@@ -259,7 +259,28 @@ def test_stage_runs_as_a_script_and_its_help_lists_the_config_choices(tmp_path):
 
 def test_unknown_config_choice_is_one_line(tmp_path):
     error = _failing_stage("train", "model=transformer", cwd=tmp_path)
-    assert error.startswith("error: conf/:") and "model" in error and "transformer" in error
+    assert error == (
+        "error: conf/model/transformer.yaml: no such model; use one of gru, layer_norm_lstm, lstm, peephole_lstm, "
+        "simple_rnn"
+    )
+
+
+def test_a_bad_value_is_refused_before_training_touches_any_output(pipeline_run, tmp_path):
+    """`trainer.epochs=0` once replaced models/ with an untrained model and emptied plots/training.csv."""
+    cfg, workdir = pipeline_run
+    outputs = [Path(cfg.paths.models), Path(cfg.paths.plots), workdir / "mlflow.db"]
+    before = {p: p.read_bytes() for root in outputs for p in sorted([root, *root.rglob("*")]) if p.is_file()}
+    paths = [f"paths.{name}={value}" for name, value in cfg.paths.items()]
+    error = _failing_stage("train", "trainer.epochs=0", *paths, cwd=tmp_path)
+    assert error == "error: trainer.epochs = 0: must be an integer ≥ 1"
+    assert {p: p.read_bytes() for root in outputs for p in sorted([root, *root.rglob("*")]) if p.is_file()} == before
+
+
+def test_a_bad_value_is_named_even_before_any_stage_has_run(tmp_path):
+    """A fresh clone: no data yet, and the bad value — not a missing file — is what the user reads."""
+    paths = [f"paths.{name}={tmp_path / name}" for name in ("ingested", "tokenized", "models", "metrics")]
+    error = _failing_stage("evaluate", "model.units=abc", *paths, cwd=tmp_path)
+    assert error == "error: model.units = 'abc': must be an integer"
 
 
 def test_compose_writes_params_from_conf_and_keeps_an_exp_run_composition(tmp_path, monkeypatch):

@@ -50,7 +50,7 @@ def make_strategy(name: str, *, cpu_devices: int | None = None) -> tf.distribute
                 '"host2:12345"]}, "task": {"type": "worker", "index": 0}} on the first machine'
             )
         return tf.distribute.MultiWorkerMirroredStrategy()
-    raise TextrnnError(f"trainer.strategy: unknown strategy {name!r}; use one of {list(STRATEGIES)}")
+    raise ValueError(f"name must be one of {list(STRATEGIES)}, got {name!r}")
 
 
 def is_chief() -> bool:
@@ -70,5 +70,5 @@ def is_chief() -> bool:
 def set_precision(policy: str) -> None:
     """Set Keras's global dtype policy; ``mixed_float16`` makes ``compile`` add loss scaling."""
     if policy not in PRECISIONS:
-        raise TextrnnError(f"trainer.precision: unknown policy {policy!r}; use one of {list(PRECISIONS)}")
+        raise ValueError(f"policy must be one of {list(PRECISIONS)}, got {policy!r}")
     keras.mixed_precision.set_global_policy(policy)

@@ -7,7 +7,6 @@ from pathlib import Path
 import keras
 
 from textrnn import layers
-from textrnn.errors import TextrnnError
 
 FAMILIES: dict[str, type[layers.RecurrentLayer]] = {
     "simple_rnn": layers.SimpleRNN,
@@ -37,9 +36,13 @@ def build_classifier(
     head; ``recurrent_dropout`` drops the hidden state, one mask per sequence.
     """
     if family not in FAMILIES:
-        raise TextrnnError(f"model.family: unknown family {family!r}; use one of {sorted(FAMILIES)}")
-    if num_layers < 1:
-        raise TextrnnError(f"model.num_layers must be at least 1, got {num_layers}")
+        raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
+    for name, value in (("embedding_dim", embedding_dim), ("units", units), ("num_layers", num_layers)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    for name, value in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"{name} must be in [0, 1), got {value!r}")
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(tokens)
     for index in range(num_layers):

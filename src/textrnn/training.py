@@ -46,21 +46,14 @@ def make_optimizer(
     here; :func:`fit` adds Keras's ``ReduceLROnPlateau`` for it.
     """
     if schedule not in SCHEDULES:
-        raise TextrnnError(f"trainer.schedule: unknown schedule {schedule!r}; use one of {list(SCHEDULES)}")
+        raise ValueError(f"schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
     rate: Any = learning_rate
     if schedule == "warmup_cosine":
         rate = keras.optimizers.schedules.CosineDecay(
             0.0, decay_steps=max(1, decay_steps), warmup_target=learning_rate, warmup_steps=warmup_steps
         )
-    try:
-        return keras.optimizers.get(
-            {
-                "class_name": name,
-                "config": {"learning_rate": rate, "clipnorm": clipnorm, "global_clipnorm": global_clipnorm},
-            }
-        )
-    except ValueError as err:
-        raise TextrnnError(f"trainer.optimizer: {err}") from None
+    config = {"learning_rate": rate, "clipnorm": clipnorm, "global_clipnorm": global_clipnorm}
+    return keras.optimizers.get({"class_name": name, "config": config})
 
 
 def compile_classifier(model: keras.Model, optimizer: keras.optimizers.Optimizer, *, jit_compile: bool = False) -> None:

@@ -11,8 +11,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from textrnn.errors import TextrnnError
-
 OOV_ID = 1  # TextVectorization: 0 is padding, 1 is the out-of-vocabulary token
 
 
@@ -27,9 +25,11 @@ class TokenizerSpec:
 
     def __post_init__(self) -> None:
         if self.split not in ("whitespace", "character"):
-            raise TextrnnError(f"tokenizer.split: {self.split!r} is not 'whitespace' or 'character'")
+            raise ValueError(f"split must be 'whitespace' or 'character', got {self.split!r}")
         if self.max_length <= 0:
-            raise TextrnnError(f"tokenizer.max_length must be positive, got {self.max_length}")
+            raise ValueError(f"max_length must be a positive integer, got {self.max_length}")
+        if self.max_tokens is not None and self.max_tokens < 3:
+            raise ValueError(f"max_tokens must be None or at least 3 (padding, [UNK], a word), got {self.max_tokens}")
 
     def layer(self, vocabulary: list[str] | None = None, *, ragged: bool = True) -> keras.layers.TextVectorization:
         """A ``TextVectorization``: ragged for encoding datasets, padded to ``max_length`` for serving."""

@@ -1,0 +1,290 @@
+"""The schema of ``conf/``: every key's type and its range or choices, as OmegaConf structured configs.
+
+:func:`validate` checks a composed config — ``conf/`` with overrides, or ``params.yaml`` — before
+a stage reads any data or touches an output, and turns the first problem into one line naming the
+key, the value and what is allowed; an unknown key gets the nearest known ones. It runs where our
+code runs: DVC's Hydra integration (``dvc exp run -S``) composes ``conf/`` in DVC's own process,
+where a schema registered from our code does not exist, and the ``compose`` stage, which runs
+first, validates what DVC wrote.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields, is_dataclass
+from enum import Enum
+from typing import Any
+
+from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf.errors import ConfigKeyError, MissingMandatoryValue, OmegaConfBaseException, ValidationError
+
+from textrnn.errors import TextrnnError
+
+Check = tuple[Callable[[Any], bool], str]
+
+
+def checked(check: Callable[[Any], bool], allowed: str) -> Any:
+    """A mandatory field whose value must pass ``check``; ``allowed`` says what passes, for the error."""
+    return field(default=MISSING, metadata={"check": (check, allowed)})
+
+
+def at_least(low: int) -> Any:
+    return checked(lambda v: v is None or v >= low, f"an integer ≥ {low}")
+
+
+def positive() -> Any:
+    return checked(lambda v: v is None or v > 0, "a number > 0")
+
+
+def fraction() -> Any:
+    return checked(lambda v: 0.0 <= v < 1.0, "a number in [0, 1)")
+
+
+def probability() -> Any:
+    return checked(lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
+
+
+def int_range() -> Any:
+    return checked(lambda v: len(v) == 2 and 0 <= v[0] <= v[1], "[low, high] with 0 ≤ low ≤ high")
+
+
+# Choices are Enums: OmegaConf refuses any other string and lists the members in its message.
+Family = Enum("Family", "simple_rnn lstm gru peephole_lstm layer_norm_lstm")
+Split = Enum("Split", "whitespace character")
+Standardize = Enum("Standardize", "lower_and_strip_punctuation lower strip_punctuation")
+OptimizerName = Enum("OptimizerName", "adadelta adafactor adagrad adam adamax adamw ftrl lion muon nadam rmsprop sgd")
+Schedule = Enum("Schedule", "constant warmup_cosine reduce_on_plateau")
+Strategy = Enum("Strategy", "default mirrored multi_worker")
+Precision = Enum("Precision", "float32 mixed_float16 mixed_bfloat16")
+Source = Enum("Source", "synthetic files tfds")
+FileFormat = Enum("FileFormat", "csv tsv jsonl")
+
+
+@dataclass
+class Tokenizer:
+    split: Split = MISSING
+    standardize: Standardize | None = MISSING
+    max_tokens: int | None = at_least(3)  # padding, [UNK] and at least one word
+    max_length: int = at_least(1)
+
+
+@dataclass
+class Model:
+    family: Family = MISSING
+    embedding_dim: int = at_least(1)
+    units: int = at_least(1)
+    num_layers: int = at_least(1)
+    bidirectional: bool = MISSING
+    dropout: float = fraction()
+    recurrent_dropout: float = fraction()
+
+
+@dataclass
+class Trainer:
+    epochs: int = at_least(1)
+    batch_size: int = at_least(1)
+    optimizer: OptimizerName = MISSING
+    learning_rate: float = positive()
+    schedule: Schedule = MISSING
+    warmup_epochs: int = at_least(0)
+    clipnorm: float | None = positive()
+    global_clipnorm: float | None = positive()
+    early_stopping_patience: int = at_least(0)
+    strategy: Strategy = MISSING
+    cpu_devices: int | None = at_least(1)
+    precision: Precision = MISSING
+    jit_compile: bool = MISSING
+    deterministic: bool = MISSING
+    checkpoint_every_n_steps: int | None = at_least(1)
+
+
+@dataclass
+class Tracking:
+    tracking_uri: str = MISSING
+    experiment_name: str = checked(bool, "a non-empty name")
+    run_name: str | None = MISSING
+
+
+@dataclass
+class Export:
+    log_to_mlflow: bool = MISSING
+
+
+@dataclass
+class Baseline:
+    epochs: int = at_least(1)
+    batch_size: int = at_least(1)
+    learning_rate: float = positive()
+
+
+@dataclass
+class Paths:
+    ingested: str = MISSING
+    tokenized: str = MISSING
+    models: str = MISSING
+    checkpoints: str = MISSING
+    metrics: str = MISSING
+    plots: str = MISSING
+    saved_model: str = MISSING
+
+
+@dataclass
+class Sizes:
+    train: int = at_least(1)
+    validation: int = at_least(1)
+    test: int = at_least(1)
+
+
+@dataclass
+class Generator:
+    short_rate: float = probability()
+    contrast_rate: float = probability()
+    negation_rate: float = probability()
+    intensifier_rate: float = probability()
+    leading_clauses: list[int] = int_range()
+    trailing_clauses: list[int] = int_range()
+
+
+@dataclass
+class SyntheticDataset:
+    name: str = MISSING
+    source: Source = MISSING
+    label_names: list[str] = MISSING
+    sizes: Sizes = MISSING
+    generator: Generator = MISSING
+
+
+@dataclass
+class DataFile:
+    path: str = MISSING
+    text_column: str | None = None
+    label_column: str | None = None
+
+
+@dataclass
+class FilesDataset:
+    name: str = MISSING
+    source: Source = MISSING
+    format: FileFormat = MISSING
+    encoding: str = MISSING
+    text_column: str = MISSING
+    label_column: str = MISSING
+    label_names: list[str] = checked(lambda v: len(v) >= 2, "two or more label names")
+    label_values: list[str] | None = None
+    files: dict[str, DataFile] = MISSING
+    split_fractions: dict[str, float] = field(default_factory=dict)
+    split_seed: int = MISSING
+
+
+@dataclass
+class TfdsDataset:
+    name: str = MISSING
+    source: Source = MISSING
+    tfds_name: str = MISSING
+    data_dir: str | None = MISSING
+    download: bool = MISSING
+    text_key: str = MISSING
+    label_key: str = MISSING
+    splits: dict[str, str] = MISSING
+
+
+DATASETS: dict[str, type] = {"synthetic": SyntheticDataset, "files": FilesDataset, "tfds": TfdsDataset}
+
+
+@dataclass
+class Config:
+    """Everything but ``dataset``, whose keys depend on its ``source`` (see :data:`DATASETS`)."""
+
+    tokenizer: Tokenizer = MISSING
+    model: Model = MISSING
+    trainer: Trainer = MISSING
+    tracking: Tracking = MISSING
+    export: Export = MISSING
+    seed: int = MISSING
+    baseline: Baseline = MISSING
+    paths: Paths = MISSING
+    conf_digest: str | None = None  # params.yaml: which conf/ it was composed from
+
+
+def validate(cfg: DictConfig) -> None:
+    """Raise :class:`TextrnnError` naming the first key of ``cfg`` that the schema refuses."""
+    source = OmegaConf.select(cfg, "dataset.source")
+    if source not in DATASETS:
+        raise TextrnnError(f"dataset.source = {source!r}: must be one of {', '.join(DATASETS)}")
+    rest = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "dataset"])
+    _check(Config, rest, "")
+    _check(DATASETS[source], cfg.dataset, "dataset.")
+    if cfg.trainer.jit_compile and cfg.trainer.deterministic:
+        # Keras would quietly train without XLA: it turns jit_compile off under op determinism.
+        raise TextrnnError(
+            "trainer.jit_compile=true needs trainer.deterministic=false (Keras does not compile with XLA while "
+            "TensorFlow's op determinism is on); set trainer.deterministic=false, or use trainer=gpu"
+        )
+    if cfg.trainer.warmup_epochs > cfg.trainer.epochs:
+        raise TextrnnError(
+            f"trainer.warmup_epochs = {cfg.trainer.warmup_epochs}: must be at most trainer.epochs "
+            f"({cfg.trainer.epochs})"
+        )
+
+
+def _check(schema: type, cfg: DictConfig, prefix: str) -> None:
+    """Types, unknown and missing keys (OmegaConf), then each field's range."""
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(schema), cfg)
+        OmegaConf.to_container(merged, throw_on_missing=True)
+    except ConfigKeyError as err:
+        key = f"{prefix}{err.full_key}"
+        known = [f"{prefix}{name}" for name in _keys(schema)]
+        nearest = difflib.get_close_matches(key, known, n=2)
+        hint = f"did you mean {' or '.join(nearest)}?" if nearest else f"the keys here are {_siblings(key, known)}"
+        raise TextrnnError(f"{key}: no such key; {hint}") from None
+    except MissingMandatoryValue as err:
+        raise TextrnnError(f"{prefix}{err.full_key}: missing; give it a value in conf/") from None
+    except ValidationError as err:
+        value = err.value if err.value is not None else cfg
+        raise TextrnnError(f"{prefix}{err.full_key} = {value!r}: {_reason(err)}") from None
+    except OmegaConfBaseException as err:
+        raise TextrnnError(f"{prefix}{getattr(err, 'full_key', '')}: {' '.join(str(err).split())}") from None
+    for key, value, (check, allowed) in _checked_values(schema, merged, prefix):
+        if not check(value):
+            raise TextrnnError(f"{key} = {value!r}: must be {allowed}")
+
+
+def _reason(err: ValidationError) -> str:
+    """OmegaConf's type error as what the key takes."""
+    message = str(err).splitlines()[0]
+    if "expected one of" in message:
+        return "must be one of " + message.split("expected one of ")[1].strip("[]")
+    for found, takes in (("to Integer", "an integer"), ("to Float", "a number"), ("valid bool", "true or false")):
+        if found in message:
+            return f"must be {takes}"
+    return message
+
+
+def _keys(schema: type, prefix: str = "") -> Iterator[str]:
+    for f in fields(schema):
+        yield f"{prefix}{f.name}"
+        if is_dataclass(f.type) or (
+            isinstance(f.type, str) and f.type in globals() and is_dataclass(globals()[f.type])
+        ):
+            yield from _keys(globals()[f.type] if isinstance(f.type, str) else f.type, f"{prefix}{f.name}.")
+
+
+def _siblings(key: str, known: list[str]) -> str:
+    parent = key.rpartition(".")[0]
+    return ", ".join(k for k in known if k.rpartition(".")[0] == parent)
+
+
+def _checked_values(schema: type, cfg: DictConfig, prefix: str) -> Iterator[tuple[str, Any, Check]]:
+    for f in fields(schema):
+        value = cfg[f.name]
+        nested = globals().get(f.type) if isinstance(f.type, str) else None
+        if "check" in f.metadata:
+            yield (
+                f"{prefix}{f.name}",
+                OmegaConf.to_object(value) if OmegaConf.is_config(value) else value,
+                f.metadata["check"],
+            )
+        elif nested is not None and is_dataclass(nested) and value is not None:
+            yield from _checked_values(nested, value, f"{prefix}{f.name}.")

@@ -1,0 +1,115 @@
+"""conf/'s schema: every file in conf/ composes and passes it; bad values and unknown keys get one line."""
+
+from __future__ import annotations
+
+from pipelines import common, compose
+from pipelines.common import CONF_DIR, compose_config, load_config
+
+import pytest
+import yaml
+
+from textrnn.errors import TextrnnError
+
+CHOICES = [f"{group}={choice}" for group, choices in common.config_groups().items() for choice in choices]
+
+
+@pytest.mark.parametrize("choice", CHOICES)
+def test_every_config_file_composes_and_passes_the_schema(choice):
+    cfg = compose_config([choice])
+    group, name = choice.split("=")
+    if group != "experiment":  # a preset sets keys across groups; a group file fills its own key
+        assert cfg[group] == compose_config([f"{group}={name}"])[group]
+    assert (CONF_DIR / group / f"{name}.yaml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("override", "error"),
+    [
+        ("trainer.epochs=0", "trainer.epochs = 0: must be an integer ≥ 1"),
+        ("trainer.epochs=-1", "trainer.epochs = -1: must be an integer ≥ 1"),
+        ("model.units=abc", "model.units = 'abc': must be an integer"),
+        ("model.units=-3", "model.units = -3: must be an integer ≥ 1"),
+        ("trainer.batch_size=0", "trainer.batch_size = 0: must be an integer ≥ 1"),
+        ("tokenizer.max_tokens=1", "tokenizer.max_tokens = 1: must be an integer ≥ 3"),
+        ("tokenizer.max_tokens=2", "tokenizer.max_tokens = 2: must be an integer ≥ 3"),
+        ("trainer.precision=fp8", "trainer.precision = 'fp8': must be one of float32, mixed_float16, mixed_bfloat16"),
+        ("trainer.learning_rate=0", "trainer.learning_rate = 0.0: must be a number > 0"),
+        ("model.dropout=1.0", "model.dropout = 1.0: must be a number in [0, 1)"),
+        ("model.bidirectional=maybe", "model.bidirectional = 'maybe': must be true or false"),
+        (
+            "trainer.schedule=cosine",
+            "trainer.schedule = 'cosine': must be one of constant, warmup_cosine, reduce_on_plateau",
+        ),
+        ("trainer.warmup_epochs=9", "trainer.warmup_epochs = 9: must be at most trainer.epochs (8)"),
+        ("dataset.generator.short_rate=2", "dataset.generator.short_rate = 2.0: must be a number in [0, 1]"),
+        ("trainer.epoch=3", "trainer.epoch: no such key; did you mean trainer.epochs or trainer.warmup_epochs?"),
+        ("+trainer.epoch=3", "trainer.epoch: no such key; did you mean trainer.epochs or trainer.warmup_epochs?"),
+        ("+model.unit=3", "model.unit: no such key; did you mean model.units or model.dropout?"),
+    ],
+)
+def test_a_bad_value_or_unknown_key_is_one_line_naming_it(override, error):
+    with pytest.raises(TextrnnError) as raised:
+        compose_config([override])
+    assert str(raised.value) == error
+
+
+def test_params_yaml_is_checked_too(tmp_path, monkeypatch):
+    """What `dvc exp run -S` composes in DVC's process (without our schema) is checked when a stage reads it."""
+    params = tmp_path / "params.yaml"
+    cfg = yaml.safe_load((common.ROOT / "params.yaml").read_text())
+    cfg["trainer"]["epochs"] = 0
+    params.write_text(yaml.safe_dump(cfg))
+    monkeypatch.setattr(common, "PARAMS_FILE", params)
+    with pytest.raises(TextrnnError, match=r"^params.yaml: trainer.epochs = 0: must be an integer ≥ 1$"):
+        load_config([])
+
+
+def test_compose_refuses_a_bad_value_and_leaves_params_yaml_as_it_was(tmp_path, monkeypatch):
+    params = tmp_path / "params.yaml"
+    params.write_text("kept: true\n")
+    monkeypatch.setattr(compose, "PARAMS_FILE", params)
+    with pytest.raises(TextrnnError, match=r"^trainer\.epochs = 0"):
+        compose.main(["trainer.epochs=0"])
+    assert params.read_text() == "kept: true\n"
+
+
+def test_compose_checks_the_composition_dvc_exp_run_wrote(tmp_path, monkeypatch):
+    """`dvc exp run -S trainer.epochs=0` composes params.yaml in DVC's process; compose, the first stage, refuses it."""
+    params = tmp_path / "params.yaml"
+    cfg = yaml.safe_load((common.ROOT / "params.yaml").read_text())
+    del cfg["conf_digest"]  # as DVC's Hydra integration writes it
+    cfg["trainer"]["epochs"] = 0
+    params.write_text(yaml.safe_dump(cfg))
+    monkeypatch.setattr(compose, "PARAMS_FILE", params)
+    with pytest.raises(TextrnnError, match=r"^params\.yaml: trainer\.epochs = 0: must be an integer ≥ 1$"):
+        compose.main([])
+
+
+def test_the_schema_offers_exactly_what_the_library_takes():
+    """The schema cannot import the library (TensorFlow would make every refusal take seconds): compare here."""
+    from pipelines import schema
+
+    from textrnn import distribute, models, training
+
+    assert {member.name for member in schema.Family} == set(models.FAMILIES)
+    assert {member.name for member in schema.Schedule} == set(training.SCHEDULES)
+    assert {member.name for member in schema.Strategy} == set(distribute.STRATEGIES)
+    assert {member.name for member in schema.Precision} == set(distribute.PRECISIONS)
+    for member in schema.OptimizerName:
+        training.make_optimizer(name=member.name, learning_rate=0.1)  # Keras knows every name offered
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        ({"units": -3}, "units must be a positive integer, got -3"),
+        ({"num_layers": 0}, "num_layers must be a positive integer, got 0"),
+        ({"dropout": 1.0}, r"dropout must be in \[0, 1\), got 1.0"),
+        ({"family": "transformer"}, "family must be one of"),
+    ],
+)
+def test_library_functions_name_their_own_arguments(arguments, error):
+    from textrnn import models
+
+    with pytest.raises(ValueError, match=error):
+        models.build_classifier(vocab_size=10, num_classes=2, **arguments)
