@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from pipelines.common import compose_config
@@ -76,9 +77,86 @@ def test_missing_file_and_wrong_encoding(tmp_path):
         _read(FileSpec(str(tmp_path / "nope.csv")))
     latin = tmp_path / "latin.csv"
     latin.write_bytes("label,text\npositive,caf\xe9\n".encode("latin-1"))
-    with pytest.raises(TextrnnError, match=r"latin\.csv: not valid utf-8 .* set dataset\.encoding"):
+    with pytest.raises(
+        TextrnnError, match=r"latin\.csv:2: not valid utf-8 \(.* at byte 23 of the file\); set dataset\.encoding"
+    ):
         _read(FileSpec(str(latin)))
     assert _read(FileSpec(str(latin)), encoding="latin-1") == [("café", 1)]
+
+
+def test_invalid_utf8_deep_in_a_large_file_is_reported_at_its_line_and_byte(tmp_path):
+    rows = [f"positive,review number {i} was fine" for i in range(2000)]  # about 60 KB: past the decoder's chunk
+    content = ("label,text\n" + "\n".join(rows) + "\n").encode()
+    bad_line = 1500
+    offset = len(("label,text\n" + "\n".join(rows[: bad_line - 2]) + "\n").encode()) + len("positive,")
+    spec = FileSpec(str(tmp_path / "big.csv"))
+    Path(spec.path).write_bytes(content[:offset] + b"\xff" + content[offset:])
+    with pytest.raises(
+        TextrnnError, match=rf"big\.csv:{bad_line}: not valid utf-8 \(invalid start byte at byte {offset} "
+    ):
+        _read(spec)
+
+
+def test_long_fields_and_a_byte_order_mark_are_read_as_written(tmp_path):
+    long_text = "word " * 40_000  # 200,000 characters: past csv's default field size limit
+    spec = FileSpec(str(tmp_path / "a.csv"))
+    Path(spec.path).write_text(f"label,text\npositive,{long_text}\n", encoding="utf-8-sig")  # with a BOM
+    assert _read(spec) == [(long_text, 1)]
+    tsv = _write(tmp_path / "a.tsv", f"label\ttext\nnegative\t{long_text}\n")
+    assert _read(tsv, "tsv") == [(long_text, 0)]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            'label,text\npositive,"a stray quote\nnegative,bad\npositive,good"\nnegative,worse\n',
+            r"a\.csv:2: a quote opens a field on this line and closes on line 4, merging lines 2–4 into one row",
+        ),
+        (
+            'label,text\npositive,fine\nnegative,"never closed\npositive,good\n',
+            r"a\.csv:3: a quote opens a field on this line and is never closed",
+        ),
+        ("label,text\n", r"a\.csv: a header but no examples"),
+    ],
+    ids=["stray_quote", "unclosed_quote", "header_only"],
+)
+def test_quotes_that_swallow_rows_and_header_only_files_are_refused(tmp_path, content, message):
+    with pytest.raises(TextrnnError, match=message):
+        _read(_write(tmp_path / "a.csv", content))
+
+
+def test_a_quoted_newline_inside_one_text_is_kept(tmp_path):
+    spec = _write(tmp_path / "a.csv", 'label,text\npositive,"two\nlines"\nnegative,bad\n')
+    assert _read(spec) == [("two\nlines", 1), ("bad", 0)]
+
+
+@pytest.mark.parametrize("value", ["null", "3", '["a", "list"]'])
+def test_a_jsonl_text_that_is_not_a_string_is_refused(tmp_path, value):
+    spec = _write(
+        tmp_path / "a.jsonl", f'{{"label": "positive", "text": "ok"}}\n{{"label": "positive", "text": {value}}}\n'
+    )
+    with pytest.raises(TextrnnError, match=rf"a\.jsonl:2: field 'text' is {re.escape(value)}, not a string"):
+        _read(spec, "jsonl")
+
+
+def test_a_directory_is_named_as_one(tmp_path):
+    with pytest.raises(TextrnnError, match=r": is a directory; point the path in conf/dataset at a file"):
+        _read(FileSpec(str(tmp_path)))
+
+
+def test_a_split_with_neither_file_nor_fraction_is_refused(tmp_path):
+    spec = _write(tmp_path / "a.csv", "label,text\npositive,good\nnegative,bad\n")
+    with pytest.raises(TextrnnError, match=r"dataset: no test split: give dataset\.files\.test, or carve it out"):
+        load_files(
+            {"train": spec},
+            label_names=LABELS,
+            split_fractions={"validation": 0.5},
+            split_seed=0,
+            file_format="csv",
+            text_column="text",
+            label_column="label",
+        )
 
 
 def test_seeded_split_carves_validation_and_test_out_of_train(tmp_path):
@@ -99,12 +177,11 @@ def test_seeded_split_carves_validation_and_test_out_of_train(tmp_path):
 
 def test_empty_split_is_refused(tmp_path):
     spec = _write(tmp_path / "train.csv", "label,text\npositive,a\nnegative,b\n")
-    empty = _write(tmp_path / "test.csv", "label,text\n")
     splits = load_files(
-        {"train": spec, "test": empty}, label_names=LABELS, split_fractions={"validation": 0.5}, split_seed=0,
+        {"train": spec}, label_names=LABELS, split_fractions={"validation": 0.1, "test": 0.5}, split_seed=0,
         file_format="csv", text_column="text", label_column="label",
     )  # fmt: skip
-    with pytest.raises(TextrnnError, match="split 'test' is empty"):
+    with pytest.raises(TextrnnError, match="split 'validation' is empty"):  # 10 % of two examples
         splits.check_not_empty("dataset 'x'")
 
 
@@ -113,7 +190,7 @@ def test_unknown_source_and_unknown_dataset_choice():
     cfg.dataset.source = "ftp"
     with pytest.raises(TextrnnError, match=r"dataset\.source: unknown source 'ftp'"):
         read(cfg.dataset, cfg.seed)
-    with pytest.raises(TextrnnError, match=r"conf/: .*dataset"):
+    with pytest.raises(TextrnnError, match=r"conf/dataset/nope\.yaml: no such dataset; use one of ag_news_subset, "):
         compose_config(["dataset=nope"])
 
 

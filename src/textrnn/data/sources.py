@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import socket
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,9 +75,20 @@ def read_labelled_file(
             f"{len(label_names)}; give one value per label name, in the same order"
         )
     index = {value: i for i, value in enumerate(spellings)}
-    if not path.is_file():
+    if path.is_dir():
+        raise TextrnnError(f"{path}: is a directory; point the path in conf/dataset at a file")
+    if not path.exists():
         raise TextrnnError(f"{path}: no such file; fix the path in conf/dataset or create the file")
-    rows = _rows(path, file_format, encoding, text_column, label_column)
+    # a byte-order mark, as some editors write one, is not part of the header
+    reading = "utf-8-sig" if encoding.replace("-", "").lower() == "utf8" else encoding
+    try:
+        rows = list(_rows(path, file_format, reading, text_column, label_column))
+    except UnicodeDecodeError as err:
+        raise TextrnnError(_decode_error(path, encoding, err)) from None
+    except OSError as err:
+        raise TextrnnError(f"{path}: cannot read it ({err.strerror}); check its permissions") from None
+    if not rows:
+        raise TextrnnError(f"{path}: a header but no examples; add rows or leave the file out of conf/dataset")
     examples = []
     for line, text, label in rows:
         if label not in index:
@@ -88,30 +100,42 @@ def read_labelled_file(
     return examples
 
 
+def _decode_error(path: Path, encoding: str, err: UnicodeDecodeError) -> str:
+    """Where the first undecodable byte is: line and byte offset in the file (the decoder's is per chunk)."""
+    offset = 0
+    with path.open("rb") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as bad:
+                return (
+                    f"{path}:{line_number}: not valid {encoding} ({bad.reason} at byte {offset + bad.start} of the "
+                    f"file); set dataset.encoding to the file's encoding"
+                )
+            offset += len(line)
+    return f"{path}: not valid {encoding} ({err.reason}); set dataset.encoding to the file's encoding"
+
+
 def _rows(
     path: Path, file_format: str, encoding: str, text_column: str, label_column: str
 ) -> Iterator[tuple[int, str, str]]:
-    try:
-        if file_format == "jsonl":
-            yield from _jsonl_rows(path, encoding, text_column, label_column)
-        elif file_format in ("csv", "tsv"):
-            yield from _table_rows(path, file_format, encoding, text_column, label_column)
-        else:
-            raise TextrnnError(f"dataset.format: unknown format {file_format!r}; use csv, tsv or jsonl")
-    except UnicodeDecodeError as err:
-        raise TextrnnError(
-            f"{path}: not valid {encoding} ({err.reason} at byte {err.start}); set dataset.encoding"
-        ) from None
+    if file_format == "jsonl":
+        yield from _jsonl_rows(path, encoding, text_column, label_column)
+    elif file_format in ("csv", "tsv"):
+        yield from _table_rows(path, file_format, encoding, text_column, label_column)
+    else:
+        raise TextrnnError(f"dataset.format: unknown format {file_format!r}; use csv, tsv or jsonl")
 
 
 def _table_rows(
     path: Path, file_format: str, encoding: str, text_column: str, label_column: str
 ) -> Iterator[tuple[int, str, str]]:
+    csv.field_size_limit(sys.maxsize)  # the default, 131,072 characters, is shorter than some reviews
     with path.open(newline="", encoding=encoding) as handle:
         if file_format == "tsv":  # TSV as GLUE writes it: no quoting, quotes are text
             reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         else:
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, strict=True)  # a quote left open to the end of the file is an error
         header = next(reader, None)
         if header is None:
             raise TextrnnError(f"{path}: the file is empty; it needs a header row and examples")
@@ -122,15 +146,40 @@ def _table_rows(
                     f"{path}:1: no column '{wanted}' (the header has {list(columns)}); "
                     f"set dataset.{field} or the file's own {field} in dataset.files"
                 )
-        for row in reader:
+        end = reader.line_num
+        while True:
+            start = end + 1  # the line this row starts on; a quoted field may run over several
+            try:
+                row = next(reader, None)
+            except csv.Error as err:
+                problem = "is never closed" if "unexpected end of data" in str(err) else f"is malformed ({err})"
+                raise TextrnnError(
+                    f"{path}:{start}: a quote opens a field on this line and {problem}; close it, or double it "
+                    f'("") if it is part of the text'
+                ) from None
+            if row is None:
+                return
+            end = reader.line_num
             if not row:
                 continue
             if len(row) != len(header):
                 raise TextrnnError(
-                    f"{path}:{reader.line_num}: malformed row: {len(row)} fields where the header has "
+                    f"{path}:{start}: malformed row: {len(row)} fields where the header has "
                     f"{len(header)} ({', '.join(header)}); fix or remove the row"
                 )
-            yield reader.line_num, row[columns[text_column]], row[columns[label_column]].strip()
+            if end > start and _holds_rows(row, reader.dialect, len(header)):
+                raise TextrnnError(
+                    f"{path}:{start}: a quote opens a field on this line and closes on line {end}, merging "
+                    f'lines {start}–{end} into one row; close the quote on its own line, or double it ("") if it is '
+                    f"part of the text"
+                )
+            yield start, row[columns[text_column]], row[columns[label_column]].strip()
+
+
+def _holds_rows(row: list[str], dialect: type[csv.Dialect] | csv.Dialect, width: int) -> bool:
+    """Whether a field that runs over several lines holds whole rows: a stray quote, not a quoted newline."""
+    inner = [line for field in row for line in field.split("\n")[1:]]
+    return any(len(next(csv.reader([line], dialect), [])) == width for line in inner)
 
 
 def _jsonl_rows(path: Path, encoding: str, text_column: str, label_column: str) -> Iterator[tuple[int, str, str]]:
@@ -152,7 +201,12 @@ def _jsonl_rows(path: Path, encoding: str, text_column: str, label_column: str) 
                         f"{path}:{line_number}: no field '{wanted}' (the record has {list(record)}); "
                         f"set dataset.{field}"
                     )
-            yield line_number, str(record[text_column]), str(record[label_column]).strip()
+            if not isinstance(record[text_column], str):
+                raise TextrnnError(
+                    f"{path}:{line_number}: field '{text_column}' is {json.dumps(record[text_column])[:40]}, not a "
+                    f"string; give the text as a JSON string"
+                )
+            yield line_number, record[text_column], str(record[label_column]).strip()
 
 
 def split_off(
@@ -191,6 +245,12 @@ def load_files(
         name: read_labelled_file(spec, label_names=label_names, **read_args)  # type: ignore[arg-type]
         for name, spec in files.items()
     }
+    absent = [name for name in SPLITS if name not in read and name not in split_fractions]
+    if absent:
+        raise TextrnnError(
+            f"dataset: no {' or '.join(absent)} split: give dataset.files.{absent[0]}, or carve it out of train "
+            f"with dataset.split_fractions.{absent[0]} (e.g. 0.1)"
+        )
     missing = {name: split_fractions[name] for name in SPLITS if name not in read}
     train, carved = split_off(read["train"], missing, split_seed) if missing else (read["train"], {})
     read.update(carved, train=train)
