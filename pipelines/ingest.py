@@ -2,12 +2,15 @@
 
     python -m pipelines.ingest [dataset=sst2] [dataset.sizes.train=1000 ...]
 
-Reads params `seed`, `dataset`; writes `paths.ingested`.
+Reads params `seed`, `dataset`; writes `paths.ingested` and `paths.metrics`/ingest.json: how many
+texts are empty or whitespace only, and how many splits miss a class — both trained on, and
+warned about.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from pipelines.common import log, run
 
@@ -18,6 +21,7 @@ from textrnn.data import store
 from textrnn.data.sources import SPLITS, FileSpec, Splits, load_files, load_tfds
 from textrnn.data.synthetic import LABEL_NAMES, SyntheticReviews
 from textrnn.errors import TextrnnError
+from textrnn.io import write_json
 
 
 def read(dataset: DictConfig, seed: int) -> Splits:
@@ -64,6 +68,24 @@ def main(cfg: DictConfig) -> None:
     store.save_splits(splits, cfg.paths.ingested, name=cfg.dataset.name, description=description)
     counts = {name: len(examples) for name, examples in splits.items()}
     log.info("ingested %s into %s: %s", cfg.dataset.name, cfg.paths.ingested, counts)
+    quality = splits.quality()
+    for name, found in quality.items():
+        if found["blank_texts"]:
+            log.warning("warning: split '%s' has %d empty or whitespace-only texts", name, found["blank_texts"])
+        if found["classes"] < len(splits.label_names):
+            log.warning(
+                "warning: split '%s' holds %d of the %d classes; its macro-F1 counts each absent class as 0",
+                name,
+                found["classes"],
+                len(splits.label_names),
+            )
+    write_json(
+        Path(cfg.paths.metrics) / "ingest.json",
+        {
+            "blank_texts": sum(found["blank_texts"] for found in quality.values()),
+            "splits_missing_a_class": sum(found["classes"] < len(splits.label_names) for found in quality.values()),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def test_dvc_yaml_paths_are_the_configured_paths():
     paths = compose_config().paths
     assert {paths.ingested, paths.tokenized, paths.models, paths.saved_model} <= outs
     metrics = {next(iter(m)) for stage in stages.values() for m in stage.get("metrics", [])}
-    assert {f"{paths.metrics}/{name}.json" for name in ("baseline", "evaluate")} == metrics
+    assert {f"{paths.metrics}/{name}.json" for name in ("ingest", "baseline", "evaluate")} == metrics
 
 
 def test_readme_shows_the_comparison_command():
@@ -153,7 +153,11 @@ def test_exp_run_set_param_group_and_value(repo):
     # MLflow: one run per experiment, named for what ran and the DVC experiment
     client = mlflow.MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")
     names = {run.info.run_name for run in client.search_runs([client.get_experiment_by_name("textrnn").experiment_id])}
-    assert {"lstm-64-synthetic", "gru-64-synthetic (gru)", "lstm-64-synthetic (two-epochs)"} <= names
+    units = {
+        family: yaml.safe_load((repo / f"conf/model/{family}.yaml").read_text())["units"] for family in ("lstm", "gru")
+    }
+    assert {f"gru-{units['gru']}-synthetic (gru)", f"lstm-{units['lstm']}-synthetic (two-epochs)"} <= names
+    assert f"lstm-{units['lstm']}-synthetic" in names  # the `dvc repro` run before them: no experiment name
 
 
 def _chromium(url: str, *args: str, cwd: Path) -> str:

@@ -244,3 +244,29 @@ def test_store_round_trip_keeps_splits_and_label_names(tmp_path):
             (r["text"].decode(), int(r["label"])) for r in tfds.as_numpy(store.load_split(tmp_path / "ds", name))
         ]
         assert read_back == examples
+
+
+def test_blank_texts_and_a_split_missing_a_class_are_kept_warned_and_counted(tmp_path, caplog):
+    from pipelines import ingest
+
+    train = _write(tmp_path / "train.csv", 'label,text\npositive,good\nnegative,"  "\nnegative,bad\npositive,fine\n')
+    test = _write(tmp_path / "test.csv", "label,text\npositive,great\npositive,\n")
+    cfg = compose_config([
+        "dataset=sst2", "dataset.format=csv", "dataset.text_column=text", "dataset.label_values=[negative,positive]",
+        f"dataset.files.train.path={train.path}", f"dataset.files.test.path={test.path}",
+        "dataset.files.test.text_column=text", "dataset.split_fractions.validation=0.25",
+        f"paths.ingested={tmp_path / 'ingested'}", f"paths.metrics={tmp_path / 'metrics'}",
+    ])  # fmt: skip
+    with caplog.at_level("WARNING", logger="textrnn"):
+        ingest.main(cfg)
+    assert json.loads((tmp_path / "metrics" / "ingest.json").read_text()) == {
+        "blank_texts": 2,  # "  " in train (or validation) and "" in test
+        "splits_missing_a_class": 2,  # test holds positives only; validation holds one example
+    }
+    assert "split 'test' holds 1 of the 2 classes" in caplog.text
+    stored = [
+        row["text"].decode()
+        for split in ("train", "validation")
+        for row in tfds.as_numpy(store.load_split(tmp_path / "ingested", split))
+    ]
+    assert sorted(stored) == ["  ", "bad", "fine", "good"]  # kept as the file holds them

@@ -40,6 +40,17 @@ class Splits:
             if not examples:
                 raise TextrnnError(f"{where}: split '{name}' is empty; give it examples or change the split policy")
 
+    def quality(self) -> dict[str, dict[str, int]]:
+        """Per split, what trains but deserves a look: ``blank_texts`` (empty or whitespace only) and
+        ``classes`` (how many labels occur; one makes macro-F1 count the absent class as 0)."""
+        return {
+            name: {
+                "blank_texts": sum(1 for text, _ in examples if not text.strip()),
+                "classes": len({label for _, label in examples}),
+            }
+            for name, examples in self.items()
+        }
+
 
 @dataclass(frozen=True)
 class FileSpec:
