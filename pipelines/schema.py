@@ -11,8 +11,9 @@ first, validates what DVC wrote.
 from __future__ import annotations
 
 import difflib
+import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import Field, dataclass, field, fields, is_dataclass
 from enum import Enum
 from typing import Any
 
@@ -147,9 +148,15 @@ class Generator:
 
 
 @dataclass
-class SyntheticDataset:
+class Dataset:
+    """What every dataset has; its ``source`` picks the rest (:data:`DATASETS`)."""
+
     name: str = MISSING
     source: Source = MISSING
+
+
+@dataclass
+class SyntheticDataset(Dataset):
     label_names: list[str] = MISSING
     sizes: Sizes = MISSING
     generator: Generator = MISSING
@@ -163,9 +170,7 @@ class DataFile:
 
 
 @dataclass
-class FilesDataset:
-    name: str = MISSING
-    source: Source = MISSING
+class FilesDataset(Dataset):
     format: FileFormat = MISSING
     encoding: str = MISSING
     text_column: str = MISSING
@@ -178,9 +183,7 @@ class FilesDataset:
 
 
 @dataclass
-class TfdsDataset:
-    name: str = MISSING
-    source: Source = MISSING
+class TfdsDataset(Dataset):
     tfds_name: str = MISSING
     data_dir: str | None = MISSING
     download: bool = MISSING
@@ -242,8 +245,7 @@ def _check(schema: type, cfg: DictConfig, prefix: str) -> None:
     except MissingMandatoryValue as err:
         raise TextrnnError(f"{prefix}{err.full_key}: missing; give it a value in conf/") from None
     except ValidationError as err:
-        value = err.value if err.value is not None else cfg
-        raise TextrnnError(f"{prefix}{err.full_key} = {value!r}: {_reason(err)}") from None
+        raise TextrnnError(f"{prefix}{err.full_key} = {err.value!r}: {_reason(err)}") from None
     except OmegaConfBaseException as err:
         raise TextrnnError(f"{prefix}{getattr(err, 'full_key', '')}: {' '.join(str(err).split())}") from None
     for key, value, (check, allowed) in _checked_values(schema, merged, prefix):
@@ -256,19 +258,26 @@ def _reason(err: ValidationError) -> str:
     message = str(err).splitlines()[0]
     if "expected one of" in message:
         return "must be one of " + message.split("expected one of ")[1].strip("[]")
+    if message.startswith("Incompatible value 'None'"):
+        return "must not be null"
     for found, takes in (("to Integer", "an integer"), ("to Float", "a number"), ("valid bool", "true or false")):
         if found in message:
             return f"must be {takes}"
     return message
 
 
-def _keys(schema: type, prefix: str = "") -> Iterator[str]:
+def _fields(schema: type) -> Iterator[tuple[Field, type | None]]:
+    """Each field of ``schema`` and, where it is a section, that section's schema."""
+    hints = typing.get_type_hints(schema)
     for f in fields(schema):
+        yield f, hints[f.name] if is_dataclass(hints[f.name]) else None
+
+
+def _keys(schema: type, prefix: str = "") -> Iterator[str]:
+    for f, section in _fields(schema):
         yield f"{prefix}{f.name}"
-        if is_dataclass(f.type) or (
-            isinstance(f.type, str) and f.type in globals() and is_dataclass(globals()[f.type])
-        ):
-            yield from _keys(globals()[f.type] if isinstance(f.type, str) else f.type, f"{prefix}{f.name}.")
+        if section is not None:
+            yield from _keys(section, f"{prefix}{f.name}.")
 
 
 def _siblings(key: str, known: list[str]) -> str:
@@ -277,14 +286,13 @@ def _siblings(key: str, known: list[str]) -> str:
 
 
 def _checked_values(schema: type, cfg: DictConfig, prefix: str) -> Iterator[tuple[str, Any, Check]]:
-    for f in fields(schema):
+    for f, section in _fields(schema):
         value = cfg[f.name]
-        nested = globals().get(f.type) if isinstance(f.type, str) else None
         if "check" in f.metadata:
             yield (
                 f"{prefix}{f.name}",
                 OmegaConf.to_object(value) if OmegaConf.is_config(value) else value,
                 f.metadata["check"],
             )
-        elif nested is not None and is_dataclass(nested) and value is not None:
-            yield from _checked_values(nested, value, f"{prefix}{f.name}.")
+        elif section is not None:
+            yield from _checked_values(section, value, f"{prefix}{f.name}.")

@@ -36,6 +36,7 @@ def test_every_config_file_composes_and_passes_the_schema(choice):
         ("trainer.learning_rate=0", "trainer.learning_rate = 0.0: must be a number > 0"),
         ("model.dropout=1.0", "model.dropout = 1.0: must be a number in [0, 1)"),
         ("model.bidirectional=maybe", "model.bidirectional = 'maybe': must be true or false"),
+        ("model.units=null", "model.units = None: must not be null"),
         (
             "trainer.schedule=cosine",
             "trainer.schedule = 'cosine': must be one of constant, warmup_cosine, reduce_on_plateau",
