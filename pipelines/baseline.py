@@ -26,11 +26,13 @@ def main(cfg: DictConfig) -> None:
     train, validation, test = (data.split(tokenized, name) for name in ("train", "validation", "test"))
     model = models.build_bow_baseline(vocab_size=meta["vocab_size"], num_classes=len(meta["label_names"]))
     training.compile_classifier(model, training.make_optimizer(learning_rate=settings.learning_rate))
+    shuffle = training.EpochShuffle(cfg.seed)
     model.fit(
-        training.batches(train, settings.batch_size, shuffle_seed=cfg.seed),
+        training.batches(train, settings.batch_size, shuffle=shuffle),
         validation_data=training.batches(validation, settings.batch_size),
         epochs=settings.epochs,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
+        callbacks=[shuffle],
         verbose=2,
     )
     probabilities = model.predict(training.batches(test, settings.batch_size), verbose=0)

@@ -4,11 +4,13 @@
     python -m pipelines.train trainer=gpu                 # all local GPUs, mixed precision, XLA
 
 Reads params `seed`, `model`, `trainer`, `tracking`; reads `paths.tokenized`; writes
-`paths.models` (model.keras, best.keras, run.json naming the MLflow run for evaluate and export)
+`paths.models` (model.keras — the best epoch's weights — and run.json naming the MLflow run for
+evaluate and export)
 and `paths.plots`/training.csv (one row of metrics per epoch).
 
 Killed mid-training, the same command resumes from the last saved epoch (or step) in
-`paths.checkpoints` and logs into the same MLflow run, as long as the config is unchanged.
+`paths.checkpoints` and logs into the same MLflow run, as long as the config is unchanged; in
+deterministic mode it ends with the metrics of a run that was never stopped.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
 from textrnn import distribute, models, tracking, training
-from textrnn.io import replace_directory, write_json
+from textrnn.io import replace_directory, write_json, write_text
 
 
 def fingerprint(cfg: DictConfig) -> str:
@@ -96,8 +98,9 @@ def main(cfg: DictConfig) -> None:
         shutil.rmtree(checkpoints, ignore_errors=True)
     checkpoints.mkdir(parents=True, exist_ok=True)
     history_csv = checkpoints / "training.csv"
+    shuffle = training.EpochShuffle(cfg.seed)
     batches = {
-        "train": training.batches(train_rows, trainer.batch_size, shuffle_seed=cfg.seed),
+        "train": training.batches(train_rows, trainer.batch_size, shuffle=shuffle),
         "validation": training.batches(data.split(tokenized, "validation"), trainer.batch_size),
     }
     fit_args = dict(
@@ -109,7 +112,7 @@ def main(cfg: DictConfig) -> None:
         verbose=1 if sys.stdout.isatty() else 2,
     )
     if not chief:
-        training.fit(model, *batches.values(), checkpoint=checkpoints / "best.keras", history_csv=None, **fit_args)
+        training.fit(model, *batches.values(), history_csv=None, callbacks=[shuffle], **fit_args)
         shutil.rmtree(checkpoints, ignore_errors=True)
         return
 
@@ -144,15 +147,13 @@ def main(cfg: DictConfig) -> None:
         training.fit(
             model,
             *batches.values(),
-            checkpoint=out / "best.keras",
             history_csv=history_csv,
-            callbacks=[tracking.EpochLogger(tokens, log_learning_rate=trainer.schedule != "constant")],
+            callbacks=[shuffle, tracking.EpochLogger(tokens, log_learning_rate=trainer.schedule != "constant")],
             **fit_args,
         )
         model.save(out / "model.keras")
         plots_csv = Path(cfg.paths.plots) / "training.csv"
-        plots_csv.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(history_csv, plots_csv)
+        write_text(plots_csv, history_csv.read_text())
         mlflow.log_artifact(str(plots_csv))
         mlflow.log_figure(learning_curves(plots_csv), "learning_curves.png")
     shutil.rmtree(checkpoints, ignore_errors=True)

@@ -27,9 +27,14 @@ def write_json(path: str | os.PathLike[str], data: Any) -> None:
 
 @contextmanager
 def replace_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a fresh temporary directory that replaces ``path`` only if the block succeeds."""
+    """Yield a fresh temporary directory that replaces ``path`` only if the block succeeds.
+
+    Temporary directories that an earlier, killed writer of ``path`` left behind are removed first.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*"):
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
     try:
         yield tmp

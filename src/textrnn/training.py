@@ -2,28 +2,63 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from textrnn.errors import TextrnnError
+from textrnn.io import write_json
 
 SCHEDULES = ("constant", "warmup_cosine", "reduce_on_plateau")
 
 
-def batches(dataset: tf.data.Dataset, batch_size: int, *, shuffle_seed: int | None = None) -> tf.data.Dataset:
+class EpochShuffle(keras.callbacks.Callback):
+    """Rows in a new order every epoch, the order a function of ``(seed, epoch)`` alone.
+
+    ``Dataset.shuffle(reshuffle_each_iteration=True)`` draws each epoch's order from a generator
+    that starts over in every process, so a run resumed at epoch 3 would see epoch 1's order again.
+    Here each epoch's order is ``argsort(stateless_uniform(seed=[seed, epoch]))``, the epoch read
+    from a variable that this callback sets as each epoch begins: give the same object to
+    :func:`batches` and to ``fit``'s callbacks. It permutes the whole split, not a window of it.
+    """
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self.seed = seed
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="shuffle_epoch")
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch.assign(epoch)
+
+    def __call__(self, pairs: tf.data.Dataset) -> tf.data.Dataset:
+        tokens, labels = pairs.ragged_batch(2**31 - 1).get_single_element()  # the split, in memory
+        count = tf.shape(labels, out_type=tf.int64)[0]
+
+        def order(_: tf.Tensor) -> tf.data.Dataset:
+            seed = tf.stack([tf.constant(self.seed, tf.int64), self.epoch.read_value()])
+            return tf.data.Dataset.from_tensor_slices(tf.argsort(tf.random.stateless_uniform([count], seed)))
+
+        indices = tf.data.Dataset.from_tensors(0).flat_map(order)
+        return indices.map(lambda i: (tokens[i], labels[i])).apply(tf.data.experimental.assert_cardinality(count))
+
+
+def batches(dataset: tf.data.Dataset, batch_size: int, *, shuffle: EpochShuffle | None = None) -> tf.data.Dataset:
     """``{"tokens", "label"}`` rows to right-padded ``(tokens, label)`` batches (padding id 0).
 
-    With ``shuffle_seed`` the rows are reshuffled every epoch in a seeded order. Under a
-    multi-worker strategy each worker reads every ``num_workers``-th batch.
+    With ``shuffle`` the rows come in a new, seeded order every epoch (see :class:`EpochShuffle`).
+    Under a multi-worker strategy each worker reads every ``num_workers``-th batch.
     """
     pairs = dataset.map(lambda row: (row["tokens"], row["label"]))
-    if shuffle_seed is not None:
-        pairs = pairs.shuffle(20_000, seed=shuffle_seed, reshuffle_each_iteration=True)
+    if shuffle is not None:
+        pairs = shuffle(pairs)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return pairs.padded_batch(batch_size, padded_shapes=([None], [])).prefetch(tf.data.AUTOTUNE).with_options(options)
@@ -105,6 +140,89 @@ class FailOnDivergence(keras.callbacks.Callback):
         )
 
 
+class TrainingState(keras.callbacks.Callback):
+    """What Keras's ``BackupAndRestore`` leaves out, saved beside it every epoch and put back on resume.
+
+    ``BackupAndRestore`` restores the weights, the optimizer and the epoch; the callbacks start
+    afresh and the dropout layers' random-number states (non-trainable variables that are not
+    weights) start from their seeds. This keeps, per finished epoch, ``EarlyStopping``'s patience
+    count, best value and best weights, ``ReduceLROnPlateau``'s counters, :class:`FailOnDivergence`'s
+    reference loss and those random states in ``directory`` — the last two epochs, since a kill
+    between this save and Keras's may leave Keras one epoch behind — and sets them again when a
+    resumed run begins its first epoch.
+    """
+
+    KEPT: ClassVar[dict[type, tuple[str, ...]]] = {
+        keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch"),
+        keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
+        FailOnDivergence: ("first_loss",),
+    }
+
+    def __init__(self, directory: Path, callbacks: Sequence[keras.callbacks.Callback]) -> None:
+        super().__init__()
+        self.directory = directory
+        self.kept = [
+            (c, attributes) for c in callbacks for kind, attributes in self.KEPT.items() if isinstance(c, kind)
+        ]
+        self.stopping = next((c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)), None)
+        self.resumed = False
+
+    def _random_states(self) -> list[keras.Variable]:
+        weights = {id(v) for v in self.model.weights}
+        return [v for v in self.model.non_trainable_variables if id(v) not in weights]
+
+    def _saved(self) -> dict[str, list[list[Any]]]:
+        file = self.directory / "callbacks.json"
+        return json.loads(file.read_text()) if file.exists() else {}
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.resumed:
+            return
+        self.resumed = True
+        previous = str(epoch - 1)
+        saved = self._saved()
+        if previous not in saved:  # a fresh start
+            return
+        for (callback, attributes), values in zip(self.kept, saved[previous], strict=True):
+            for attribute, value in zip(attributes, values, strict=True):
+                setattr(callback, attribute, value)
+        with np.load(self.directory / f"state.{previous}.npz") as arrays:
+            for index, variable in enumerate(self._random_states()):
+                variable.assign(arrays[f"random_{index}"])
+            best = [arrays[name] for name in sorted((n for n in arrays.files if n.startswith("best_")), key=_index)]
+        if self.stopping is not None:
+            self.stopping.best_weights = best or None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        best = (self.stopping.best_weights if self.stopping is not None else None) or []
+        arrays = {f"random_{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(self._random_states())}
+        _save_npz(self.directory / f"state.{epoch}.npz", arrays | {f"best_{i}": w for i, w in enumerate(best)})
+        saved = self._saved() | {
+            str(epoch): [[_plain(getattr(c, a)) for a in attributes] for c, attributes in self.kept]
+        }
+        saved = {key: saved[key] for key in sorted(saved, key=int)[-2:]}
+        write_json(self.directory / "callbacks.json", saved)
+        for stale in self.directory.glob("state.*.npz"):
+            if stale.name.split(".")[1] not in saved:
+                stale.unlink()
+
+
+def _index(name: str) -> int:
+    return int(name.rpartition("_")[2])
+
+
+def _plain(value: Any) -> Any:
+    """A callback's number as JSON takes it (NumPy scalars, ``inf``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".npz", delete=False) as tmp:
+        np.savez(tmp, **arrays)
+    os.replace(tmp.name, path)
+
+
 def fit(
     model: keras.Model,
     train: tf.data.Dataset,
@@ -112,7 +230,6 @@ def fit(
     *,
     epochs: int,
     patience: int,
-    checkpoint: Path,
     backup_dir: Path,
     history_csv: Path | None,
     save_freq: str | int = "epoch",
@@ -120,26 +237,30 @@ def fit(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | str = "auto",
 ) -> keras.callbacks.History:
-    """Train with early stopping on validation loss and keep the best weights.
+    """Train with early stopping on validation loss; the model ends with the best epoch's weights.
 
-    Writes ``checkpoint`` (the best epoch so far, ``.keras``) and appends one row per epoch to
-    ``history_csv`` (epochs counted from 1). ``backup_dir`` holds Keras's ``BackupAndRestore`` state, saved every epoch
-    or every ``save_freq`` steps: run the same training again after a crash and it resumes from
-    there; the backup is deleted when training completes. A diverging loss (see
+    Appends one row per epoch to ``history_csv`` (epochs counted from 1). ``backup_dir`` holds
+    Keras's ``BackupAndRestore`` state, saved every epoch or every ``save_freq`` steps, and the
+    callbacks' (:class:`TrainingState`): run the same training again after a crash and it resumes
+    from there, as if it had not stopped; the backup is deleted when training completes. Give an
+    :class:`EpochShuffle` used by ``train`` in ``callbacks``. A diverging loss (see
     :class:`FailOnDivergence`) raises :class:`~textrnn.errors.TextrnnError`.
     """
-    standard: list[keras.callbacks.Callback] = [
-        # double_checkpoint: a kill while the backup is being written leaves the previous one to resume from
-        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq=save_freq, double_checkpoint=True),
+    stateful: list[keras.callbacks.Callback] = [
         FailOnDivergence(),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
-        keras.callbacks.ModelCheckpoint(str(checkpoint), monitor="val_loss", save_best_only=True),
+    ]
+    if reduce_on_plateau:
+        stateful.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1))
+    standard = [
+        *stateful,
+        TrainingState(backup_dir, stateful),
+        # double_checkpoint: a kill while the backup is being written leaves the previous one to resume from
+        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq=save_freq, double_checkpoint=True),
     ]
     if history_csv is not None:
         history_csv.parent.mkdir(parents=True, exist_ok=True)
         standard.append(CSVLogger(str(history_csv), append=True))
-    if reduce_on_plateau:
-        standard.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1))
     return model.fit(
         train,
         validation_data=validation,
