@@ -18,6 +18,7 @@ from pipelines.common import ROOT
 import keras
 import mlflow
 import pytest
+import tensorflow as tf
 
 from tests.conftest import tiny_config
 from textrnn import distribute, training
@@ -278,3 +279,21 @@ def test_ctrl_c_marks_the_run_killed(tokenized, tmp_path):
     assert process.returncode != 0
     [run] = _runs(tmp_path)
     assert run.info.status == "KILLED"
+
+
+def test_each_epochs_shuffle_depends_on_the_seed_and_the_epoch_alone():
+    """What makes a resumed run see the orders an uninterrupted one saw."""
+    rows = tf.data.Dataset.from_tensor_slices(
+        {"tokens": tf.ragged.constant([[i + 1] for i in range(20)]), "label": list(range(20))}
+    )
+    rows = rows.map(lambda row: {"tokens": row["tokens"], "label": row["label"]})
+
+    def order(shuffle: training.EpochShuffle, epoch: int) -> list[int]:
+        shuffle.on_epoch_begin(epoch)
+        return [int(label) for _, labels in training.batches(rows, 8, shuffle=shuffle) for label in labels]
+
+    first, again = training.EpochShuffle(seed=3), training.EpochShuffle(seed=3)
+    orders = [order(first, epoch) for epoch in range(3)]
+    assert all(sorted(o) == list(range(20)) for o in orders) and len({tuple(o) for o in orders}) == 3
+    assert order(again, 2) == orders[2]  # a fresh object, as in a resumed process, straight at epoch 2
+    assert order(training.EpochShuffle(seed=4), 0) != orders[0]
