@@ -270,3 +270,10 @@ def test_blank_texts_and_a_split_missing_a_class_are_kept_warned_and_counted(tmp
         for row in tfds.as_numpy(store.load_split(tmp_path / "ingested", split))
     ]
     assert sorted(stored) == ["  ", "bad", "fine", "good"]  # kept as the file holds them
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+def test_a_file_that_cannot_be_read_is_one_line(tmp_path):
+    """/proc/self/mem opens but refuses reads (EIO) — unreadable even for root, as the tests run in CI."""
+    with pytest.raises(TextrnnError, match=r"^/proc/self/mem: cannot read it \(Input/output error\); check that it is"):
+        _read(FileSpec("/proc/self/mem"))

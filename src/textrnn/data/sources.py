@@ -97,7 +97,7 @@ def read_labelled_file(
     except UnicodeDecodeError as err:
         raise TextrnnError(_decode_error(path, encoding, err)) from None
     except OSError as err:
-        raise TextrnnError(f"{path}: cannot read it ({err.strerror}); check its permissions") from None
+        raise TextrnnError(f"{path}: cannot read it ({err.strerror}); check that it is a readable file") from None
     if not rows:
         raise TextrnnError(f"{path}: a header but no examples; add rows or leave the file out of conf/dataset")
     examples = []
