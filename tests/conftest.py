@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines.common import ROOT, compose_config
@@ -29,12 +29,6 @@ def tiny_config(workdir: Path, *overrides: str) -> DictConfig:
     """conf/ composed as `dvc repro` would, then shrunk: tiny data, one small model, paths in ``workdir``."""
     paths = [f"paths.{name}={workdir / name}" for name in STAGE_PATHS]
     return compose_config([*overrides, *TINY, f"tracking.tracking_uri=sqlite:///{workdir / 'mlflow.db'}", *paths])
-
-
-@pytest.fixture
-def make_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., DictConfig]:
-    monkeypatch.chdir(tmp_path)  # MLflow puts artifacts under ./mlruns
-    return lambda *overrides: tiny_config(tmp_path, *overrides)
 
 
 @pytest.fixture(scope="session")
