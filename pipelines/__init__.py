@@ -1,8 +1,8 @@
 """Stage entry points: ``python -m pipelines.<stage> [hydra overrides]`` (dvc.yaml runs them).
 
-TensorFlow's C++ start-up logs stay quiet unless ``TF_CPP_MIN_LOG_LEVEL`` is set (``0`` shows them).
+Importing :mod:`textrnn` first keeps TensorFlow's C++ start-up logs quiet (it defaults
+``TF_CPP_MIN_LOG_LEVEL``) before any stage's ``import keras`` loads TensorFlow; ruff's isort
+settings sort ``pipelines`` imports ahead of third-party ones so that this package loads first.
 """
 
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # read when TensorFlow first loads: before any stage imports it
+import textrnn  # noqa: F401  (for its side effect above)
