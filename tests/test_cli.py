@@ -58,7 +58,7 @@ def test_predict_takes_texts_as_arguments_or_from_a_file(pipeline_run, tmp_path)
     ("args", "named"),
     [
         (("predict", "--model", "no_such_dir", "a text"), "--model no_such_dir"),
-        (("predict", "--file", "missing.txt"), "--file missing.txt"),
+        (("predict", "--file", "missing.txt"), "--file missing.txt: cannot read it (No such file or directory)"),
     ],
     ids=["missing-model", "missing-file"],
 )

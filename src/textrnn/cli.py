@@ -26,8 +26,12 @@ def read_texts(texts: Sequence[str], file: Path | None) -> list[str]:
     if file is not None:
         try:
             return file.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as err:
-            raise TextrnnError(f"--file {file}: cannot read it as UTF-8 text ({err.__class__.__name__})") from None
+        except OSError as err:
+            raise TextrnnError(f"--file {file}: cannot read it ({err.strerror}); give a readable text file") from None
+        except UnicodeDecodeError as err:
+            raise TextrnnError(
+                f"--file {file}: not UTF-8 text ({err.reason} at byte {err.start}); convert it"
+            ) from None
     if not texts or list(texts) == ["-"]:
         return sys.stdin.read().splitlines()
     return list(texts)
