@@ -13,6 +13,9 @@ $(BIN)/dvc: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip uninstall --quiet --yes tensorflow 2>/dev/null || true  # the CUDA build, if an older set-up left it
 	$(BIN)/python -m pip install --quiet --editable ".[dev]"
+	# tensorflow-text (WordPiece) declares a dependency on the CUDA `tensorflow` wheel, which must not sit
+	# beside tensorflow-cpu: its own ops are all it brings, so it goes in without dependencies
+	$(BIN)/python -m pip install --quiet --no-deps "tensorflow-text>=2.21,<2.22"
 	$(BIN)/python -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "textrnn-repo.pth").write_text("$(CURDIR)\n")'
 	touch $@
 

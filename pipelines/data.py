@@ -22,5 +22,10 @@ def split(tokenized: str | Path, name: str) -> tf.data.Dataset:
     return vectorize.load_encoded(Path(tokenized) / name)
 
 
+def lengths(tokenized: str | Path, name: str) -> np.ndarray:
+    """The length in tokens of each row of the split ``name``."""
+    return np.load(Path(tokenized) / name / "row_lengths.npy")
+
+
 def labels(dataset: tf.data.Dataset) -> np.ndarray:
     return np.fromiter((row["label"] for row in dataset.as_numpy_iterator()), dtype=np.int64)

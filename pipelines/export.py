@@ -3,7 +3,8 @@
     python -m pipelines.export
 
 Reads params `export`; reads `paths.tokenized`, `paths.models`; writes `paths.saved_model`.
-Serve it with TensorFlow alone: `tf.saved_model.load(path).signatures["serving_default"](texts=...)`.
+Serve it with TensorFlow (and `import tensorflow_text` first, for a WordPiece tokenizer's ops):
+`tf.saved_model.load(path).signatures["serving_default"](texts=...)`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pipelines.common import log, run
 import mlflow
 import pandas as pd
 import tensorflow as tf
+import tensorflow_text
 from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, Schema
 from omegaconf import DictConfig
@@ -36,7 +38,7 @@ def log_pyfunc_model(saved_model: str, label_names: list[str]) -> None:
         artifacts={"saved_model": saved_model},
         signature=signature,
         input_example=pd.DataFrame({"text": ["a great film", "the plot was not good but the cast was great ."]}),
-        pip_requirements=[f"tensorflow=={tf.__version__}", "pandas"],
+        pip_requirements=[f"tensorflow=={tf.__version__}", f"tensorflow-text=={tensorflow_text.__version__}", "pandas"],
     )
 
 

@@ -52,7 +52,8 @@ def int_range() -> Any:
 
 # Choices are Enums: OmegaConf refuses any other string and lists the members in its message.
 Family = Enum("Family", "simple_rnn lstm gru peephole_lstm layer_norm_lstm")
-Split = Enum("Split", "whitespace character")
+Pooling = Enum("Pooling", "last mean max attention")
+Split = Enum("Split", "whitespace character wordpiece")
 Standardize = Enum("Standardize", "lower_and_strip_punctuation lower strip_punctuation")
 OptimizerName = Enum("OptimizerName", "adadelta adafactor adagrad adam adamax adamw ftrl lion muon nadam rmsprop sgd")
 Schedule = Enum("Schedule", "constant warmup_cosine reduce_on_plateau")
@@ -79,6 +80,8 @@ class Model:
     bidirectional: bool = MISSING
     dropout: float = fraction()
     recurrent_dropout: float = fraction()
+    embedding_dropout: float = fraction()
+    pooling: Pooling = MISSING
 
 
 @dataclass
@@ -91,6 +94,8 @@ class Trainer:
     warmup_epochs: int = at_least(0)
     clipnorm: float | None = positive()
     global_clipnorm: float | None = positive()
+    weight_decay: float | None = positive()
+    length_buckets: int = at_least(1)
     early_stopping_patience: int = at_least(0)
     strategy: Strategy = MISSING
     cpu_devices: int | None = at_least(1)

@@ -71,7 +71,15 @@ def main(cfg: DictConfig) -> None:
     tokenized = cfg.paths.tokenized
     meta = data.meta(tokenized)
     train_rows = data.split(tokenized, "train")
-    steps_per_epoch = -(-int(train_rows.cardinality()) // trainer.batch_size)
+    shuffle = training.EpochShuffle(cfg.seed)
+    boundaries = training.length_boundaries(data.lengths(tokenized, "train"), trainer.length_buckets)
+    batches = {
+        "train": training.batches(train_rows, trainer.batch_size, shuffle=shuffle, bucket_boundaries=boundaries),
+        "validation": training.batches(
+            data.split(tokenized, "validation"), trainer.batch_size, bucket_boundaries=boundaries
+        ),
+    }
+    steps_per_epoch = int(batches["train"].cardinality())
     with strategy.scope():
         model = models.build_classifier(
             vocab_size=meta["vocab_size"],
@@ -87,6 +95,7 @@ def main(cfg: DictConfig) -> None:
             decay_steps=(trainer.epochs - trainer.warmup_epochs) * steps_per_epoch,
             clipnorm=trainer.clipnorm,
             global_clipnorm=trainer.global_clipnorm,
+            weight_decay=trainer.weight_decay,
         )
         training.compile_classifier(model, optimizer, jit_compile=trainer.jit_compile)
 
@@ -98,11 +107,6 @@ def main(cfg: DictConfig) -> None:
         shutil.rmtree(checkpoints, ignore_errors=True)
     checkpoints.mkdir(parents=True, exist_ok=True)
     history_csv = checkpoints / "training.csv"
-    shuffle = training.EpochShuffle(cfg.seed)
-    batches = {
-        "train": training.batches(train_rows, trainer.batch_size, shuffle=shuffle),
-        "validation": training.batches(data.split(tokenized, "validation"), trainer.batch_size),
-    }
     fit_args = dict(
         epochs=trainer.epochs,
         patience=trainer.early_stopping_patience,
@@ -143,12 +147,11 @@ def main(cfg: DictConfig) -> None:
         mlflow.set_tags({"dvc.stage": "train", "textrnn.strategy": trainer.strategy})
         if commit := git_commit():
             mlflow.set_tag("mlflow.source.git.commit", commit)
-        tokens = int(train_rows.reduce(0, lambda total, row: total + tf.size(row["tokens"])))
         training.fit(
             model,
             *batches.values(),
             history_csv=history_csv,
-            callbacks=[shuffle, tracking.EpochLogger(tokens, log_learning_rate=trainer.schedule != "constant")],
+            callbacks=[shuffle, tracking.EpochLogger(log_learning_rate=trainer.schedule != "constant")],
             **fit_args,
         )
         model.save(out / "model.keras")

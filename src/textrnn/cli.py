@@ -44,6 +44,7 @@ def load_signature(model: Path) -> Any:
             f"--model {model}: no SavedModel there; run `dvc repro` (stage export) or point --model at one"
         )
     import tensorflow as tf
+    import tensorflow_text  # noqa: F401 — registers the ops of a WordPiece tokenizer, if the model has one
 
     return tf.saved_model.load(str(model)).signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
 

@@ -15,7 +15,7 @@ SIGNATURE = tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY  # "serving_default
 
 def export_saved_model(
     model: keras.Model,
-    vectorizer: keras.layers.TextVectorization,
+    vectorizer: keras.layers.Layer,
     label_names: Sequence[str],
     directory: str | Path,
 ) -> None:
@@ -25,8 +25,9 @@ def export_saved_model(
     * ``classes``: ``string[batch, classes]``, the label name of each probability column;
     * ``label``: ``string[batch]``, the most probable label name.
 
-    ``vectorizer`` must pad to a fixed length (``ragged=False``) so that an empty string is an
-    all-padding row. Loading it needs TensorFlow only: ``tf.saved_model.load(directory)``.
+    ``vectorizer`` (:mod:`textrnn.vectorize`) must pad to a fixed length (``ragged=False``) so
+    that an empty string is an all-padding row. Loading it needs TensorFlow and, for a WordPiece
+    vectorizer, ``import tensorflow_text`` first: ``tf.saved_model.load(directory)``.
     """
     names = tf.constant(list(label_names))
 

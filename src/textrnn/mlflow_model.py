@@ -1,7 +1,7 @@
 """The exported SavedModel as an MLflow pyfunc model, logged as code ("models from code").
 
-MLflow copies this file into the logged model, so loading it needs TensorFlow, pandas and MLflow,
-not textrnn::
+MLflow copies this file into the logged model, so loading it needs TensorFlow, tensorflow-text (for
+a WordPiece tokenizer's ops), pandas and MLflow, not textrnn::
 
     model = mlflow.pyfunc.load_model(f"models:/{model_id}")
     model.predict(pandas.DataFrame({"text": ["a great film"]}))   # label, probability_<class>...
@@ -14,6 +14,7 @@ from typing import Any
 import mlflow
 import pandas as pd
 import tensorflow as tf
+import tensorflow_text  # noqa: F401 — registers the ops of a WordPiece tokenizer, if the model has one
 from mlflow.models import set_model
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import keras
 
 from textrnn import layers
+from textrnn import pooling as pooling_layers
 
 FAMILIES: dict[str, type[layers.RecurrentLayer]] = {
     "simple_rnn": layers.SimpleRNN,
@@ -15,6 +16,7 @@ FAMILIES: dict[str, type[layers.RecurrentLayer]] = {
     "peephole_lstm": layers.PeepholeLSTM,
     "layer_norm_lstm": layers.LayerNormLSTM,
 }
+POOLINGS = ("last", "mean", "max", "attention")
 
 
 def build_classifier(
@@ -28,33 +30,52 @@ def build_classifier(
     bidirectional: bool = False,
     dropout: float = 0.0,
     recurrent_dropout: float = 0.0,
+    embedding_dropout: float = 0.0,
+    pooling: str = "last",
     seed: int | None = None,
 ) -> keras.Model:
     """Token ids ``[batch, time]`` (0 = padding, masked) to class probabilities ``[batch, classes]``.
 
     ``dropout`` is the recurrent layers' (variational) input dropout and the dropout before the
-    head; ``recurrent_dropout`` drops the hidden state, one mask per sequence.
+    head; ``recurrent_dropout`` drops the hidden state, one mask per sequence;
+    ``embedding_dropout`` drops whole words (their every embedding dimension) while training.
+    ``pooling`` turns the last recurrent layer's states into one vector: ``last`` state (per
+    direction), or the ``mean``, ``max`` or ``attention``-weighted mean of every unmasked step.
     """
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
     for name, value in (("embedding_dim", embedding_dim), ("units", units), ("num_layers", num_layers)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    for name, value in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+    for name, value in (
+        ("dropout", dropout),
+        ("recurrent_dropout", recurrent_dropout),
+        ("embedding_dropout", embedding_dropout),
+    ):
         if not 0.0 <= value < 1.0:
             raise ValueError(f"{name} must be in [0, 1), got {value!r}")
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(tokens)
+    if embedding_dropout:
+        x = keras.layers.Dropout(embedding_dropout, noise_shape=(None, None, 1), seed=seed, name="word_dropout")(x)
     for index in range(num_layers):
         recurrent = FAMILIES[family](
             units,
-            return_sequences=index < num_layers - 1,
+            return_sequences=index < num_layers - 1 or pooling != "last",
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             seed=None if seed is None else seed + index,
             name=f"{family}_{index}",
         )
         x = keras.layers.Bidirectional(recurrent, name=f"bidirectional_{index}")(x) if bidirectional else recurrent(x)
+    if pooling == "mean":
+        x = keras.layers.GlobalAveragePooling1D(name="mean_pooling")(x)
+    elif pooling == "max":
+        x = pooling_layers.MaskedGlobalMaxPooling1D(name="max_pooling")(x)
+    elif pooling == "attention":
+        x = pooling_layers.AttentionPooling1D(x.shape[-1], name="attention_pooling")(x)
     x = keras.layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
     probabilities = keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="head")(x)
     return keras.Model(tokens, probabilities, name=f"{family}_classifier")

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,26 +80,21 @@ def resume_run(reference: Path) -> Iterator[mlflow.ActiveRun]:
 
 
 class EpochLogger(keras.callbacks.Callback):
-    """Log each epoch to the active run at step = epoch, counted from 1 as Keras prints it.
+    """Log each epoch's logs to the active run at step = epoch, counted from 1 as Keras prints it.
 
-    Keras's logs (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``), the epoch's wall time,
-    its throughput in tokens/s and — with ``log_learning_rate``, for a schedule that changes it —
-    the learning rate. (A constant rate is a param; charted, MLflow draws it as a flat line at 0.
-    MLflow's own ``MlflowCallback`` counts epochs from 0 and logs validation twice, as ``val_*``
-    and ``validation_*``.)
+    Keras's logs (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``) and what callbacks before
+    this one added to them (:class:`textrnn.training.EpochStatistics`: wall time, tokens/s, padded
+    fraction); with ``log_learning_rate``, for a schedule that changes it, the learning rate. (A
+    constant rate is a param; charted, MLflow draws it as a flat line at 0. MLflow's own
+    ``MlflowCallback`` counts epochs from 0 and logs validation twice, as ``val_*`` and ``validation_*``.)
     """
 
-    def __init__(self, tokens_per_epoch: int, *, log_learning_rate: bool) -> None:
+    def __init__(self, *, log_learning_rate: bool) -> None:
         super().__init__()
-        self.tokens_per_epoch = tokens_per_epoch
         self.log_learning_rate = log_learning_rate
 
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.started = time.perf_counter()
-
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        seconds = time.perf_counter() - self.started
-        metrics = {**(logs or {}), "epoch_seconds": seconds, "tokens_per_second": self.tokens_per_epoch / seconds}
+        metrics = dict(logs or {})
         if self.log_learning_rate:
             metrics["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         mlflow.log_metrics(metrics, step=epoch + 1)

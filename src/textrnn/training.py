@@ -6,6 +6,7 @@ import json
 import math
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -50,18 +51,96 @@ class EpochShuffle(keras.callbacks.Callback):
         return indices.map(lambda i: (tokens[i], labels[i])).apply(tf.data.experimental.assert_cardinality(count))
 
 
-def batches(dataset: tf.data.Dataset, batch_size: int, *, shuffle: EpochShuffle | None = None) -> tf.data.Dataset:
+def length_boundaries(lengths: np.ndarray, buckets: int) -> list[int]:
+    """Bucket boundaries for :func:`batches`: ``buckets`` length ranges holding about as many rows each.
+
+    ``lengths`` are the train split's row lengths; the boundaries are their quantiles (a bucket
+    holds lengths below its boundary), fewer than ``buckets - 1`` where quantiles coincide.
+    """
+    if not isinstance(buckets, int) or buckets < 1:
+        raise ValueError(f"buckets must be a positive integer, got {buckets!r}")
+    if len(lengths) == 0:
+        return []
+    quantiles = np.quantile(lengths, np.arange(1, buckets) / buckets, method="higher")
+    return sorted({int(q) + 1 for q in quantiles if q < lengths.max()})
+
+
+def batches(
+    dataset: tf.data.Dataset,
+    batch_size: int,
+    *,
+    shuffle: EpochShuffle | None = None,
+    bucket_boundaries: Sequence[int] = (),
+) -> tf.data.Dataset:
     """``{"tokens", "label"}`` rows to right-padded ``(tokens, label)`` batches (padding id 0).
 
     With ``shuffle`` the rows come in a new, seeded order every epoch (see :class:`EpochShuffle`).
-    Under a multi-worker strategy each worker reads every ``num_workers``-th batch.
+    With ``bucket_boundaries`` (see :func:`length_boundaries`) each batch is drawn from rows of
+    similar length (``Dataset.bucket_by_sequence_length``), so it is padded far less; the rows
+    then no longer come out in their order. Under a multi-worker strategy each worker reads every
+    ``num_workers``-th batch.
     """
     pairs = dataset.map(lambda row: (row["tokens"], row["label"]))
     if shuffle is not None:
         pairs = shuffle(pairs)
+    if bucket_boundaries:
+        if list(bucket_boundaries) != sorted(set(bucket_boundaries)) or bucket_boundaries[0] < 1:
+            raise ValueError(f"bucket_boundaries must be increasing positive lengths, got {list(bucket_boundaries)}")
+        batched = pairs.bucket_by_sequence_length(
+            lambda tokens, label: tf.shape(tokens)[0],
+            list(bucket_boundaries),
+            [batch_size] * (len(bucket_boundaries) + 1),
+        )
+        count = _bucketed_batches(pairs, bucket_boundaries, batch_size)
+        batched = batched.apply(tf.data.experimental.assert_cardinality(count))
+    else:
+        batched = pairs.padded_batch(batch_size, padded_shapes=([None], []))
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return pairs.padded_batch(batch_size, padded_shapes=([None], [])).prefetch(tf.data.AUTOTUNE).with_options(options)
+    return batched.prefetch(tf.data.AUTOTUNE).with_options(options)
+
+
+def _bucketed_batches(pairs: tf.data.Dataset, boundaries: Sequence[int], batch_size: int) -> int:
+    """How many batches ``bucket_by_sequence_length`` makes of ``pairs``: whatever their order, the same."""
+    lengths = pairs.map(lambda tokens, label: tf.shape(tokens)[0]).batch(2**31 - 1).get_single_element().numpy()
+    per_bucket = np.bincount(np.searchsorted(boundaries, lengths, side="right"), minlength=len(boundaries) + 1)
+    return int(np.sum(-(-per_bucket // batch_size)))
+
+
+class EpochStatistics(keras.callbacks.Callback):
+    """Add the epoch's wall time, training throughput and padding to its logs, for the callbacks after it.
+
+    ``epoch_seconds`` (training and validation), ``tokens_per_second`` (real tokens of ``train``,
+    padding left out, over those seconds) and ``padded_fraction`` (the share of ``train``'s batch
+    cells that are padding) — counted on this epoch's batches once the epoch has ended, so
+    ``CSVLogger`` and an MLflow logger after it record them beside the loss.
+    """
+
+    def __init__(self, train: tf.data.Dataset) -> None:
+        super().__init__()
+        self.train = train
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        seconds = time.perf_counter() - self.started
+        tokens, cells = padding(self.train)
+        if logs is not None:
+            logs.update(
+                epoch_seconds=seconds, tokens_per_second=tokens / seconds, padded_fraction=1.0 - tokens / max(cells, 1)
+            )
+
+
+def padding(batches: tf.data.Dataset) -> tuple[int, int]:
+    """``(tokens, cells)`` over ``(tokens, label)`` batches: non-padding ids, and batch × time summed."""
+
+    def add(totals: tuple[tf.Tensor, tf.Tensor], batch: tuple[tf.Tensor, tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
+        tokens = batch[0]
+        return totals[0] + tf.math.count_nonzero(tokens), totals[1] + tf.size(tokens, out_type=tf.int64)
+
+    tokens, cells = batches.reduce((tf.constant(0, tf.int64), tf.constant(0, tf.int64)), add)
+    return int(tokens), int(cells)
 
 
 def make_optimizer(
@@ -73,8 +152,13 @@ def make_optimizer(
     decay_steps: int = 1,
     clipnorm: float | None = None,
     global_clipnorm: float | None = None,
+    weight_decay: float | None = None,
 ) -> keras.optimizers.Optimizer:
-    """A Keras optimizer by name, with gradient clipping and a learning-rate schedule.
+    """A Keras optimizer by name, with gradient clipping, weight decay and a learning-rate schedule.
+
+    ``weight_decay`` is Keras's decoupled decay (every Keras optimizer takes it; with ``adamw``
+    it is AdamW, Loshchilov & Hutter 2019): each step shrinks every weight by
+    ``learning_rate × weight_decay`` times itself.
 
     ``warmup_cosine`` rises linearly from 0 to ``learning_rate`` over ``warmup_steps``, then
     follows a cosine to 0 over ``decay_steps``. ``reduce_on_plateau`` keeps ``learning_rate``
@@ -88,6 +172,8 @@ def make_optimizer(
             0.0, decay_steps=max(1, decay_steps), warmup_target=learning_rate, warmup_steps=warmup_steps
         )
     config = {"learning_rate": rate, "clipnorm": clipnorm, "global_clipnorm": global_clipnorm}
+    if weight_decay is not None:
+        config["weight_decay"] = weight_decay
     return keras.optimizers.get({"class_name": name, "config": config})
 
 
@@ -239,7 +325,8 @@ def fit(
 ) -> keras.callbacks.History:
     """Train with early stopping on validation loss; the model ends with the best epoch's weights.
 
-    Appends one row per epoch to ``history_csv`` (epochs counted from 1). ``backup_dir`` holds
+    Appends one row per epoch to ``history_csv`` (epochs counted from 1): Keras's logs and
+    :class:`EpochStatistics`' time, throughput and padding, which the ``callbacks`` see too. ``backup_dir`` holds
     Keras's ``BackupAndRestore`` state, saved every epoch or every ``save_freq`` steps, and the
     callbacks' (:class:`TrainingState`): run the same training again after a crash and it resumes
     from there, as if it had not stopped; the backup is deleted when training completes. Give an
@@ -253,6 +340,7 @@ def fit(
     if reduce_on_plateau:
         stateful.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1))
     standard = [
+        EpochStatistics(train),  # first: the callbacks after it see its numbers in the epoch's logs
         *stateful,
         TrainingState(backup_dir, stateful),
         # double_checkpoint: a kill while the backup is being written leaves the previous one to resume from

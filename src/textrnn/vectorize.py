@@ -1,4 +1,10 @@
-"""Text to token ids with Keras ``TextVectorization``, adapted on the train split only."""
+"""Text to token ids, learned on the train split only: words or characters with Keras
+``TextVectorization``, or WordPiece sub-words with tensorflow-text.
+
+Either way id 0 is padding and id 1 the out-of-vocabulary token, and the layer runs inside the
+exported SavedModel's graph. A SavedModel with WordPiece needs ``import tensorflow_text`` (which
+registers its ops) before ``tf.saved_model.load``.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,23 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from textrnn.errors import TextrnnError
+
 OOV_ID = 1  # TextVectorization: 0 is padding, 1 is the out-of-vocabulary token
+WORDPIECE_RESERVED = ["[PAD]", "[UNK]"]  # WordPiece's ids 0 and 1, as TextVectorization's
+SPLITS = ("whitespace", "character", "wordpiece")
 
 
 @dataclass(frozen=True)
 class TokenizerSpec:
-    """How text becomes ids. ``split`` is ``whitespace`` (words) or ``character``."""
+    """How text becomes ids.
+
+    ``split`` is ``whitespace`` (words), ``character`` or ``wordpiece`` (sub-words: BERT's
+    splitting into words and punctuation, then the longest known pieces of each word, so an unseen
+    word made of known pieces is those pieces rather than [UNK]). ``max_tokens`` bounds the
+    vocabulary, padding and [UNK] included; ``max_length`` is where a served text is cut.
+    WordPiece lower-cases (and strips accents) or not: its ``standardize`` is ``lower`` or ``None``.
+    """
 
     split: str = "whitespace"
     standardize: str | None = "lower_and_strip_punctuation"
@@ -24,15 +41,26 @@ class TokenizerSpec:
     max_length: int = 128
 
     def __post_init__(self) -> None:
-        if self.split not in ("whitespace", "character"):
-            raise ValueError(f"split must be 'whitespace' or 'character', got {self.split!r}")
+        if self.split not in SPLITS:
+            raise ValueError(f"split must be one of {list(SPLITS)}, got {self.split!r}")
+        if self.split == "wordpiece" and self.standardize not in ("lower", None):
+            raise ValueError(f"standardize must be 'lower' or None for split='wordpiece', got {self.standardize!r}")
         if self.max_length <= 0:
             raise ValueError(f"max_length must be a positive integer, got {self.max_length}")
         if self.max_tokens is not None and self.max_tokens < 3:
             raise ValueError(f"max_tokens must be None or at least 3 (padding, [UNK], a word), got {self.max_tokens}")
 
-    def layer(self, vocabulary: list[str] | None = None, *, ragged: bool = True) -> keras.layers.TextVectorization:
-        """A ``TextVectorization``: ragged for encoding datasets, padded to ``max_length`` for serving."""
+    def layer(self, vocabulary: list[str] | None = None, *, ragged: bool = True) -> keras.layers.Layer:
+        """The tokenizer: ragged ids for encoding datasets, padded to ``max_length`` for serving.
+
+        ``vocabulary`` is the whole vocabulary, padding and [UNK] first, as ``get_vocabulary()``
+        returns it; ``None`` (words and characters only) for a layer to :func:`adapt`.
+        """
+        if self.split == "wordpiece":
+            if vocabulary is None:
+                raise ValueError("vocabulary is needed for split='wordpiece'; learn one with adapt()")
+            length = None if ragged else self.max_length
+            return WordPiece(vocabulary, lower_case=self.standardize == "lower", output_sequence_length=length)
         return keras.layers.TextVectorization(
             max_tokens=self.max_tokens,
             standardize=self.standardize,
@@ -40,18 +68,95 @@ class TokenizerSpec:
             output_mode="int",
             output_sequence_length=None if ragged else self.max_length,
             ragged=ragged,
-            vocabulary=vocabulary,
+            vocabulary=None if vocabulary is None else vocabulary[2:],  # it adds padding and [UNK] itself
         )
 
 
-def adapt(spec: TokenizerSpec, texts: tf.data.Dataset) -> keras.layers.TextVectorization:
+@keras.saving.register_keras_serializable(package="textrnn")
+class WordPiece(keras.layers.Layer):
+    """Strings to WordPiece ids with tensorflow-text's ``FastBertTokenizer``, as a Keras layer.
+
+    Args:
+        vocabulary: the pieces, id = position; ``[PAD]`` and ``[UNK]`` first (ids 0 and 1), a
+            word-inner piece written ``##piece``.
+        lower_case: lower-case, decompose (NFD) and strip accents first, as BERT's uncased models.
+        output_sequence_length: ``None`` for ragged ids; else ids cut or padded (with 0) to it.
+
+    Call arguments:
+        inputs: ``string[batch]``.
+
+    Example:
+
+    >>> layer = WordPiece(["[PAD]", "[UNK]", "great", "##ly"], lower_case=True)
+    >>> layer(tf.constant(["Greatly"])).to_list()
+    [[2, 3]]
+    """
+
+    def __init__(
+        self, vocabulary: list[str], lower_case: bool = True, output_sequence_length: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        if list(vocabulary[:2]) != WORDPIECE_RESERVED:
+            raise ValueError(f"vocabulary must start with {WORDPIECE_RESERVED}, got {list(vocabulary[:2])}")
+        self.vocabulary = list(vocabulary)
+        self.lower_case = lower_case
+        self.output_sequence_length = output_sequence_length
+        self._tokenizer = _tensorflow_text().FastBertTokenizer(
+            self.vocabulary, token_out_type=tf.int32, lower_case_nfd_strip_accents=lower_case
+        )
+
+    def call(self, inputs: Any) -> Any:
+        ids = self._tokenizer.tokenize(inputs)
+        if self.output_sequence_length is None:
+            return ids
+        return ids[:, : self.output_sequence_length].to_tensor(shape=[None, self.output_sequence_length])
+
+    def get_vocabulary(self) -> list[str]:
+        return list(self.vocabulary)
+
+    def vocabulary_size(self) -> int:
+        return len(self.vocabulary)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "vocabulary": self.vocabulary,
+            "lower_case": self.lower_case,
+            "output_sequence_length": self.output_sequence_length,
+        }
+
+
+def _tensorflow_text() -> Any:
+    """The ``tensorflow_text`` module, or a clear error where it is not installed."""
+    try:
+        import tensorflow_text as module  # only WordPiece needs it
+    except ImportError:
+        raise TextrnnError(
+            "split='wordpiece' needs tensorflow-text: pip install --no-deps 'tensorflow-text>=2.21,<2.22' "
+            "(--no-deps: it requires the `tensorflow` wheel, which must not sit beside tensorflow-cpu)"
+        ) from None
+    return module
+
+
+def adapt(spec: TokenizerSpec, texts: tf.data.Dataset) -> keras.layers.Layer:
     """Learn the vocabulary from ``texts`` (a dataset of strings: the train split only)."""
+    if spec.split == "wordpiece":
+        _tensorflow_text()
+        from tensorflow_text.tools.wordpiece_vocab import bert_vocab_from_dataset
+
+        vocabulary = bert_vocab_from_dataset.bert_vocab_from_dataset(
+            texts.batch(4096),
+            vocab_size=spec.max_tokens or 2**31 - 1,
+            reserved_tokens=WORDPIECE_RESERVED,
+            bert_tokenizer_params={"lower_case": spec.standardize == "lower"},
+        )
+        return spec.layer(vocabulary)
     layer = spec.layer()
     layer.adapt(texts.batch(4096))
     return layer
 
 
-def encode(layer: keras.layers.TextVectorization, dataset: tf.data.Dataset) -> tf.data.Dataset:
+def encode(layer: keras.layers.Layer, dataset: tf.data.Dataset) -> tf.data.Dataset:
     """``{"text", "label"}`` rows to ``{"tokens", "label"}`` rows of variable length (not truncated)."""
 
     def vectorize(batch: dict[str, tf.Tensor]) -> dict[str, Any]:
@@ -112,17 +217,16 @@ def split_statistics(encoded: tf.data.Dataset, max_length: int) -> dict[str, flo
     return statistics(np.concatenate(lengths) if lengths else np.zeros(0, int), oov, max_length)
 
 
-def save(layer: keras.layers.TextVectorization, spec: TokenizerSpec, directory: Path) -> None:
+def save(layer: keras.layers.Layer, spec: TokenizerSpec, directory: Path) -> None:
     """Write ``vocabulary.txt`` (one token a line, index = id) and ``tokenizer.json`` (the spec)."""
     vocabulary = layer.get_vocabulary()
     (directory / "vocabulary.txt").write_text("\n".join(vocabulary) + "\n", encoding="utf-8")
     (directory / "tokenizer.json").write_text(json.dumps(asdict(spec), indent=2) + "\n")
 
 
-def load(directory: str | Path, *, ragged: bool = True) -> keras.layers.TextVectorization:
+def load(directory: str | Path, *, ragged: bool = True) -> keras.layers.Layer:
     """The vectorizer saved by :func:`save`; ``ragged=False`` pads and truncates to ``max_length``."""
     directory = Path(directory)
     spec = TokenizerSpec(**json.loads((directory / "tokenizer.json").read_text()))
     vocabulary = (directory / "vocabulary.txt").read_text(encoding="utf-8").split("\n")[:-1]
-    # get_vocabulary() starts with the padding "" and "[UNK]"; the constructor wants them left out
-    return spec.layer(vocabulary[2:], ragged=ragged)
+    return spec.layer(vocabulary, ragged=ragged)
