@@ -77,12 +77,17 @@ def test_bucketing_batches_every_row_once_and_pads_less():
         training.batches(_rows(lengths), 4, bucket_boundaries=[5, 5])
 
 
-def test_max_pooling_ignores_padded_steps():
-    states = np.array([[[1.0, -1.0], [5.0, 5.0], [9.0, 9.0]], [[-3.0, -2.0], [-4.0, -1.0], [0.0, 0.0]]])
-    mask = np.array([[True, True, False], [True, True, False]])
-    pooled = pooling.MaskedGlobalMaxPooling1D()(states, mask=mask)
-    np.testing.assert_allclose(pooled, [[5.0, 5.0], [-3.0, -1.0]])  # not the padded 9s, not the padded 0s
-    np.testing.assert_allclose(pooling.MaskedGlobalMaxPooling1D()(states), [[9.0, 9.0], [0.0, 0.0]])
+def test_mean_and_max_pooling_ignore_padded_steps_and_give_zeros_for_an_empty_text():
+    states = np.array(
+        [[[1.0, -1.0], [5.0, 5.0], [9.0, 9.0]], [[-3.0, -2.0], [-4.0, -1.0], [0.0, 0.0]], [[7.0] * 2] * 3]
+    )
+    mask = np.array([[True, True, False], [True, True, False], [False, False, False]])
+    maximum, mean = pooling.MaskedGlobalPooling1D("max"), pooling.MaskedGlobalPooling1D("mean")
+    np.testing.assert_allclose(maximum(states, mask=mask), [[5.0, 5.0], [-3.0, -1.0], [0.0, 0.0]])
+    np.testing.assert_allclose(mean(states, mask=mask), [[3.0, 2.0], [-3.5, -1.5], [0.0, 0.0]])
+    np.testing.assert_allclose(maximum(states[:1]), [[9.0, 9.0]])  # no mask: every step
+    with pytest.raises(ValueError, match="reduction must be 'mean' or 'max', got 'sum'"):
+        pooling.MaskedGlobalPooling1D("sum")
 
 
 def test_attention_pooling_gives_padded_steps_no_weight_and_round_trips(tmp_path):
@@ -103,10 +108,12 @@ def test_attention_pooling_gives_padded_steps_no_weight_and_round_trips(tmp_path
 
 @pytest.mark.parametrize("pool", models.POOLINGS)
 def test_every_pooling_reads_each_text_to_its_end_and_no_further(pool):
+    keras.utils.set_random_seed(1)
     model = models.build_classifier(vocab_size=20, num_classes=2, units=4, embedding_dim=3, pooling=pool, seed=1)
     short, padded = np.array([[3, 4, 5]]), np.array([[3, 4, 5, 0, 0, 0]])
     np.testing.assert_allclose(model(padded), model(short), atol=1e-6)
-    assert not np.allclose(model(np.array([[3, 4, 6]])), model(short))
+    assert np.all(np.isfinite(model(np.array([[0, 0, 0]]))))  # an empty text
+    assert not np.allclose(model(np.array([[6, 4, 5]])), model(short))  # a first word reaches every step
 
 
 def test_word_dropout_drops_whole_words_in_training_only():

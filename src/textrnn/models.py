@@ -70,10 +70,8 @@ def build_classifier(
             name=f"{family}_{index}",
         )
         x = keras.layers.Bidirectional(recurrent, name=f"bidirectional_{index}")(x) if bidirectional else recurrent(x)
-    if pooling == "mean":
-        x = keras.layers.GlobalAveragePooling1D(name="mean_pooling")(x)
-    elif pooling == "max":
-        x = pooling_layers.MaskedGlobalMaxPooling1D(name="max_pooling")(x)
+    if pooling in ("mean", "max"):
+        x = pooling_layers.MaskedGlobalPooling1D(pooling, name=f"{pooling}_pooling")(x)
     elif pooling == "attention":
         x = pooling_layers.AttentionPooling1D(x.shape[-1], name="attention_pooling")(x)
     x = keras.layers.Dropout(dropout, seed=seed, name="head_dropout")(x)

@@ -1,8 +1,9 @@
 """Pooling over time that respects the mask: a sequence of states ``[batch, time, units]`` to ``[batch, units]``.
 
-Keras's ``GlobalAveragePooling1D`` averages the unmasked steps; its ``GlobalMaxPooling1D`` ignores
-the mask (a padded step's output counts like any other), hence :class:`MaskedGlobalMaxPooling1D`.
-:class:`AttentionPooling1D` learns which steps to weigh.
+Keras's ``GlobalMaxPooling1D`` ignores the mask (a padded step counts like any other) and its
+``GlobalAveragePooling1D`` divides by zero on a row with no unmasked step — an empty text, which
+real data has (SST-2 holds phrases that are punctuation only) — and makes the loss NaN; hence
+:class:`MaskedGlobalPooling1D`. :class:`AttentionPooling1D` learns which steps to weigh.
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ from typing import Any
 import keras
 from keras import ops
 
-__all__ = ["AttentionPooling1D", "MaskedGlobalMaxPooling1D"]
+__all__ = ["AttentionPooling1D", "MaskedGlobalPooling1D"]
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
-class MaskedGlobalMaxPooling1D(keras.layers.Layer):
-    """The largest value of each feature over the unmasked steps: y_j = max_{t: m_t} h_{t,j}.
+class MaskedGlobalPooling1D(keras.layers.Layer):
+    """The mean or the largest value of each feature over the unmasked steps:
 
-    A row with no unmasked step gives zeros.
+        mean: y_j = Σ_{t: m_t} h_{t,j} / |{t: m_t}|        max: y_j = max_{t: m_t} h_{t,j}
+
+    A row with no unmasked step (an empty text) gives zeros.
+
+    Args:
+        reduction: ``"mean"`` or ``"max"``.
 
     Call arguments:
         inputs: ``[batch, time, features]``.
@@ -28,22 +34,27 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
 
     Example:
 
-    >>> tokens = keras.Input((None,), dtype="int32")
-    >>> states = LSTM(8, return_sequences=True)(keras.layers.Embedding(100, 4, mask_zero=True)(tokens))
-    >>> MaskedGlobalMaxPooling1D()(states).shape
-    (None, 8)
+    >>> states = keras.ops.convert_to_tensor([[[1.0], [3.0], [9.0]]])
+    >>> MaskedGlobalPooling1D("max")(states, mask=keras.ops.convert_to_tensor([[True, True, False]]))
+    array([[3.]], dtype=float32)
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, reduction: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if reduction not in ("mean", "max"):
+            raise ValueError(f"reduction must be 'mean' or 'max', got {reduction!r}")
+        self.reduction = reduction
         self.input_spec = keras.layers.InputSpec(ndim=3)
+        self.supports_masking = True
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
         if mask is None:
-            return ops.max(inputs, axis=1)
+            mask = ops.ones(ops.shape(inputs)[:2], dtype="bool")
         mask = ops.expand_dims(ops.cast(mask, "bool"), -1)
-        lowest = ops.min(inputs) - 1.0
-        pooled = ops.max(ops.where(mask, inputs, lowest), axis=1)
+        if self.reduction == "mean":
+            steps = ops.sum(ops.cast(mask, inputs.dtype), axis=1)
+            return ops.sum(ops.where(mask, inputs, 0.0), axis=1) / ops.maximum(steps, 1.0)
+        pooled = ops.max(ops.where(mask, inputs, ops.min(inputs) - 1.0), axis=1)
         return ops.where(ops.any(mask, axis=1), pooled, ops.zeros_like(pooled))
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> None:
@@ -51,6 +62,9 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return (input_shape[0], input_shape[2])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "reduction": self.reduction}
 
 
 @keras.saving.register_keras_serializable(package="textrnn")

@@ -1,0 +1,105 @@
+"""End-to-end training throughput on SST-2 with and without length bucketing, in one run.
+
+One epoch of the `sst2` preset's model (conf/experiment/sst2.yaml) over SST-2's train split per
+setting of ``trainer.length_buckets`` — 1 (today's batches: shuffled, each padded to its
+longest) and the preset's — through the library calls the train stage makes (``training.batches``,
+``training.fit``'s ``EpochStatistics``), the settings taking turns for ``--rounds``. Reported per
+setting: the padded fraction of the batches' cells, seconds per epoch (training and validation),
+and tokens/s (real tokens of the train split per second); the median over rounds, and the ratio to
+``length_buckets=1`` measured in the same run. Timings on a shared 2-core VM vary by ±15 %: read
+the ratios.
+
+    python benchmarks/input_pipeline.py                        # needs ../shared/data/sst2
+    python benchmarks/input_pipeline.py --buckets 1 8 16 --rounds 2
+
+Ingest and tokenize run first (the pipeline's own stages, into a temporary directory).
+Results are written to benchmarks/results/input_pipeline.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pipelines import data, ingest, tokenize_text
+from pipelines.common import compose_config
+
+import keras
+import tensorflow as tf
+from omegaconf import OmegaConf
+
+from textrnn import models, training
+
+RESULTS = Path(__file__).parent / "results" / "input_pipeline.json"
+
+
+def epoch(cfg: Any, tokenized: str, buckets: int) -> dict[str, float]:
+    """One training epoch of the preset's model with ``length_buckets=buckets``: EpochStatistics' numbers."""
+    keras.utils.set_random_seed(cfg.seed)
+    boundaries = training.length_boundaries(data.lengths(tokenized, "train"), buckets)
+    shuffle = training.EpochShuffle(cfg.seed)
+    batch_size = cfg.trainer.batch_size
+    train = training.batches(data.split(tokenized, "train"), batch_size, shuffle=shuffle, bucket_boundaries=boundaries)
+    validation = training.batches(data.split(tokenized, "validation"), batch_size, bucket_boundaries=boundaries)
+    meta = data.meta(tokenized)
+    model = models.build_classifier(
+        vocab_size=meta["vocab_size"], num_classes=len(meta["label_names"]), **OmegaConf.to_container(cfg.model)
+    )
+    training.compile_classifier(model, training.make_optimizer(learning_rate=cfg.trainer.learning_rate))
+    timer = training.EpochStatistics(train)
+    history = model.fit(train, validation_data=validation, epochs=1, callbacks=[timer, shuffle], verbose=0)
+    return {key: history.history[key][0] for key in ("epoch_seconds", "tokens_per_second", "padded_fraction")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buckets", type=int, nargs="+", default=None, help="length_buckets settings; 1 is first")
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    cfg = compose_config(["experiment=sst2"])
+    settings = args.buckets or sorted({1, cfg.trainer.length_buckets})
+    with tempfile.TemporaryDirectory() as workdir:
+        cfg.paths.ingested, cfg.paths.tokenized = f"{workdir}/ingested", f"{workdir}/tokenized"
+        ingest.main(cfg)
+        tokenize_text.main(cfg)
+        runs: dict[int, list[dict[str, float]]] = {b: [] for b in settings}
+        for _ in range(args.rounds):
+            for buckets in settings:
+                runs[buckets].append(epoch(cfg, cfg.paths.tokenized, buckets))
+                print(buckets, runs[buckets][-1], flush=True)
+    base = {key: median(r[key] for r in runs[settings[0]]) for key in runs[settings[0]][0]}
+    records = []
+    for buckets, measured in runs.items():
+        medians = {key: median(r[key] for r in measured) for key in measured[0]}
+        records.append(
+            {
+                "length_buckets": buckets,
+                **{key: round(value, 4) for key, value in medians.items()},
+                "seconds_ratio": round(medians["epoch_seconds"] / base["epoch_seconds"], 3),
+                "padding_cut": round(1 - medians["padded_fraction"] / base["padded_fraction"], 3),
+            }
+        )
+    RESULTS.parent.mkdir(exist_ok=True)
+    setup = {
+        "model": OmegaConf.to_container(cfg.model),
+        "batch_size": cfg.trainer.batch_size,
+        "rounds": args.rounds,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+    }
+    RESULTS.write_text(json.dumps({"setup": setup, "results": records}, indent=2) + "\n")
+    for record in records:
+        print(record)
+
+
+if __name__ == "__main__":
+    main()
