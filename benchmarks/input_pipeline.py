@@ -3,7 +3,7 @@
 One epoch of the `sst2` preset's model (conf/experiment/sst2.yaml) over SST-2's train split per
 setting of ``trainer.length_buckets`` — 1 (today's batches: shuffled, each padded to its
 longest) and the preset's — through the library calls the train stage makes (``training.batches``,
-``training.fit``'s ``EpochStatistics``), the settings taking turns for ``--rounds``. Reported per
+``training.EpochStatistics`` as ``training.fit`` uses it), the settings taking turns for ``--rounds``. Reported per
 setting: the padded fraction of the batches' cells, seconds per epoch (training and validation),
 and tokens/s (real tokens of the train split per second); the median over rounds, and the ratio to
 ``length_buckets=1`` measured in the same run. Timings on a shared 2-core VM vary by ±15 %: read
@@ -54,8 +54,10 @@ def epoch(cfg: Any, tokenized: str, buckets: int) -> dict[str, float]:
         vocab_size=meta["vocab_size"], num_classes=len(meta["label_names"]), **OmegaConf.to_container(cfg.model)
     )
     training.compile_classifier(model, training.make_optimizer(learning_rate=cfg.trainer.learning_rate))
-    timer = training.EpochStatistics(train)
-    history = model.fit(train, validation_data=validation, epochs=1, callbacks=[timer, shuffle], verbose=0)
+    timer = training.EpochStatistics()
+    history = model.fit(
+        timer.counting(train), validation_data=validation, epochs=1, callbacks=[timer, shuffle], verbose=0
+    )
     return {key: history.history[key][0] for key in ("epoch_seconds", "tokens_per_second", "padded_fraction")}
 
 

@@ -70,9 +70,14 @@ def test_bucketing_batches_every_row_once_and_pads_less():
         for row, label in zip(tokens.numpy(), batch.numpy(), strict=True):
             assert list(row[row > 0]) == [label + 1] * lengths[label]
     assert int(bucketed.cardinality()) == len(list(bucketed)) == 4  # 6 short rows, 6 long: 2 batches each
-    real, plain_cells = training.padding(plain)
-    assert real == sum(lengths) and plain_cells == 4 * (9 + 9 + 9)
-    assert training.padding(bucketed) == (sum(lengths), 4 * 2 + 2 * 3 + 4 * 9 + 2 * 9)
+    for batches, cells in ((plain, 4 * (9 + 9 + 9)), (bucketed, 4 * 2 + 2 * 3 + 4 * 9 + 2 * 9)):
+        statistics = training.EpochStatistics()
+        statistics.on_epoch_begin(0)
+        for _ in statistics.counting(batches):
+            pass
+        logs: dict[str, float] = {}
+        statistics.on_epoch_end(0, logs)
+        assert logs["padded_fraction"] == pytest.approx(1 - sum(lengths) / cells)
     with pytest.raises(ValueError, match="bucket_boundaries must be increasing"):
         training.batches(_rows(lengths), 4, bucket_boundaries=[5, 5])
 

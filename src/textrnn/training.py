@@ -110,37 +110,40 @@ def _bucketed_batches(pairs: tf.data.Dataset, boundaries: Sequence[int], batch_s
 class EpochStatistics(keras.callbacks.Callback):
     """Add the epoch's wall time, training throughput and padding to its logs, for the callbacks after it.
 
-    ``epoch_seconds`` (training and validation), ``tokens_per_second`` (real tokens of ``train``,
-    padding left out, over those seconds) and ``padded_fraction`` (the share of ``train``'s batch
-    cells that are padding) — counted on this epoch's batches once the epoch has ended, so
-    ``CSVLogger`` and an MLflow logger after it record them beside the loss.
+    ``epoch_seconds`` (training and validation), ``tokens_per_second`` (real tokens of the
+    training batches, padding left out, over those seconds) and ``padded_fraction`` (the share of
+    the training batches' cells that are padding), so that ``CSVLogger`` and an MLflow logger
+    after it record them beside the loss. The batches are counted as ``fit`` reads them: pass
+    ``fit`` the dataset :meth:`counting` returns.
     """
 
-    def __init__(self, train: tf.data.Dataset) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.train = train
+        self.tokens = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_tokens")
+        self.cells = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_cells")
+
+    def counting(self, batches: tf.data.Dataset) -> tf.data.Dataset:
+        """``batches`` (``(tokens, label)``, padding id 0), each counted as it is read."""
+
+        def count(tokens: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            self.tokens.assign_add(tf.math.count_nonzero(tokens))
+            self.cells.assign_add(tf.size(tokens, out_type=tf.int64))
+            return tokens, label
+
+        return batches.map(count)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.tokens.assign(0)
+        self.cells.assign(0)
         self.started = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         seconds = time.perf_counter() - self.started
-        tokens, cells = padding(self.train)
+        tokens, cells = int(self.tokens.numpy()), int(self.cells.numpy())
         if logs is not None:
             logs.update(
                 epoch_seconds=seconds, tokens_per_second=tokens / seconds, padded_fraction=1.0 - tokens / max(cells, 1)
             )
-
-
-def padding(batches: tf.data.Dataset) -> tuple[int, int]:
-    """``(tokens, cells)`` over ``(tokens, label)`` batches: non-padding ids, and batch × time summed."""
-
-    def add(totals: tuple[tf.Tensor, tf.Tensor], batch: tuple[tf.Tensor, tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
-        tokens = batch[0]
-        return totals[0] + tf.math.count_nonzero(tokens), totals[1] + tf.size(tokens, out_type=tf.int64)
-
-    tokens, cells = batches.reduce((tf.constant(0, tf.int64), tf.constant(0, tf.int64)), add)
-    return int(tokens), int(cells)
 
 
 def make_optimizer(
@@ -339,8 +342,9 @@ def fit(
     ]
     if reduce_on_plateau:
         stateful.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1))
+    statistics = EpochStatistics()
     standard = [
-        EpochStatistics(train),  # first: the callbacks after it see its numbers in the epoch's logs
+        statistics,  # first: the callbacks after it see its numbers in the epoch's logs
         *stateful,
         TrainingState(backup_dir, stateful),
         # double_checkpoint: a kill while the backup is being written leaves the previous one to resume from
@@ -350,7 +354,7 @@ def fit(
         history_csv.parent.mkdir(parents=True, exist_ok=True)
         standard.append(CSVLogger(str(history_csv), append=True))
     return model.fit(
-        train,
+        statistics.counting(train),
         validation_data=validation,
         epochs=epochs,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
