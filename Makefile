@@ -36,3 +36,4 @@ test-slow: setup
 
 bench: setup
 	python benchmarks/recurrent_layers.py
+	python benchmarks/input_pipeline.py   # needs ../shared/data/sst2

@@ -56,7 +56,12 @@ def epoch(cfg: Any, tokenized: str, buckets: int) -> dict[str, float]:
     training.compile_classifier(model, training.make_optimizer(learning_rate=cfg.trainer.learning_rate))
     timer = training.EpochStatistics()
     history = model.fit(
-        timer.counting(train), validation_data=validation, epochs=1, callbacks=[timer, shuffle], verbose=0
+        timer.counting(train),
+        validation_data=validation,
+        epochs=1,
+        shuffle=False,
+        callbacks=[timer, shuffle],
+        verbose=0,
     )
     return {key: history.history[key][0] for key in ("epoch_seconds", "tokens_per_second", "padded_fraction")}
 
