@@ -322,3 +322,40 @@ def test_keras_file_round_trip(make_layer, inputs, tmp_path):
     loaded = keras.saving.load_model(path)
     np.testing.assert_array_equal(np.asarray(loaded(inputs)), np.asarray(model(inputs)))
     assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
+
+
+@pytest.mark.parametrize(
+    "layer_class", [layers.SimpleRNN, layers.LSTM, layers.GRU, layers.PeepholeLSTM, layers.LayerNormLSTM]
+)
+def test_layers_forward_the_cells_arguments_and_route_the_rnns_and_the_layers(layer_class):
+    layer = layer_class(8, dropout=0.1, recurrent_dropout=0.2, zero_output_for_mask=True, activity_regularizer="l2")
+    assert (layer.units, layer.dropout, layer.recurrent_dropout) == (8, 0.1, 0.2)
+    assert layer.activation is layer.cell.activation and layer.use_bias is True
+    assert layer.zero_output_for_mask is True and layer.cell.activity_regularizer is None
+    assert isinstance(layer.activity_regularizer, keras.regularizers.L2)
+    with pytest.raises(AttributeError):
+        layer.dropout = 0.5  # read-only, as keras.layers.LSTM's
+    restored = layer_class.from_config(layer.get_config())
+    assert restored.get_config() == layer.get_config()
+
+
+def test_a_two_dimensional_input_is_refused_by_the_input_spec():
+    with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
+        layers.LSTM(8)(np.zeros((2, 3), dtype="float32"))
+
+
+def test_regularizers_add_one_loss_each_and_activity_regularizer_regularises_the_output_once():
+    inputs = np.ones((2, 5, 3), dtype="float32")
+    plain = layers.LSTM(4)
+    plain(inputs)
+    assert plain.losses == []
+    weights = layers.LSTM(4, kernel_regularizer="l2", recurrent_regularizer="l2", bias_regularizer="l2")
+    weights(inputs)
+    expected = sum(
+        0.01 * np.sum(w.numpy() ** 2) for w in (weights.cell.kernel, weights.cell.recurrent_kernel, weights.cell.bias)
+    )
+    assert len(weights.losses) == 3 and float(sum(weights.losses)) == pytest.approx(expected, rel=1e-5)
+    activity = layers.LSTM(4, activity_regularizer=keras.regularizers.L1(1.0))
+    output = activity(inputs)
+    assert len(activity.losses) == 1  # on the layer's output, not on each of the 5 steps
+    assert float(activity.losses[0]) == pytest.approx(float(np.sum(np.abs(output))) / 2, rel=1e-5)

@@ -14,6 +14,7 @@ step by step, as Keras's built-ins do on a CPU.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, ClassVar
 
 import keras
@@ -23,15 +24,44 @@ from textrnn import cells
 __all__ = ["GRU", "LSTM", "LayerNormLSTM", "PeepholeLSTM", "RecurrentLayer", "SimpleRNN"]
 
 
+LAYER_ARGUMENTS = ("name", "dtype", "trainable", "autocast", "activity_regularizer", "input_shape")
+
+
 class RecurrentLayer(keras.layers.RNN):
     """A ``keras.layers.RNN`` over one of our cells, built from the cell's arguments.
 
-    Subclasses name their cell in ``cell_class``; the constructor takes the cell's arguments
-    (``units``, ``dropout``, ``recurrent_dropout``, …) and the RNN's (``return_sequences``, …),
-    like ``keras.layers.LSTM``.
+    Subclasses name their cell in ``cell_class``. As with ``keras.layers.LSTM``, the constructor
+    takes the RNN's arguments (below), a Keras layer's (``name``, ``dtype``, ``trainable``,
+    ``activity_regularizer``, applied to the layer's output, not to every step) and everything
+    else for the cell (``units``, ``dropout``, ``kernel_initializer``, …); each of the cell's
+    arguments is also a read-only property of the layer (``LSTM(8, dropout=0.1).dropout``).
+
+    Args:
+        units: size of the hidden state.
+        return_sequences: the output of every step (``[batch, time, units]``), not the last only.
+        return_state: also return the final state(s).
+        go_backwards: read the sequence from its end.
+        stateful: carry the final state of batch ``i`` over as the initial state of batch ``i``'s
+            successor.
+        unroll: unroll the loop (short sequences only).
+        zero_output_for_mask: a masked step outputs zeros rather than the previous output.
+        **kwargs: a Keras layer's arguments, and the cell's.
+
+    Call arguments:
+        sequences: ``[batch, time, features]``.
+        mask: optional boolean ``[batch, time]``: a masked step leaves the state as it was.
+        training: whether dropout applies.
+        initial_state: optional list of initial state tensors.
     """
 
     cell_class: ClassVar[type[cells.RecurrentCell]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in _cell_arguments(cls.cell_class):
+            if not hasattr(cls, name):
+                forwarded = property(lambda self, name=name: getattr(self.cell, name), doc=f"The cell's {name}.")
+                setattr(cls, name, forwarded)
 
     def __init__(
         self,
@@ -41,9 +71,10 @@ class RecurrentLayer(keras.layers.RNN):
         go_backwards: bool = False,
         stateful: bool = False,
         unroll: bool = False,
+        zero_output_for_mask: bool = False,
         **kwargs: Any,
     ) -> None:
-        layer_kwargs = {key: kwargs.pop(key) for key in ("name", "dtype", "trainable", "input_shape") if key in kwargs}
+        layer_kwargs = {key: kwargs.pop(key) for key in LAYER_ARGUMENTS if key in kwargs}
         cell = self.cell_class(units, dtype=layer_kwargs.get("dtype"), name="cell", **kwargs)
         super().__init__(
             cell,
@@ -52,9 +83,10 @@ class RecurrentLayer(keras.layers.RNN):
             go_backwards=go_backwards,
             stateful=stateful,
             unroll=unroll,
+            zero_output_for_mask=zero_output_for_mask,
             **layer_kwargs,
         )
-        self.units = units
+        self.input_spec = keras.layers.InputSpec(ndim=3)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
@@ -66,9 +98,17 @@ class RecurrentLayer(keras.layers.RNN):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> RecurrentLayer:
-        config = dict(config)
-        config.pop("zero_output_for_mask", None)  # set by Bidirectional after construction, not an argument
         return cls(**config)
+
+
+def _cell_arguments(cell_class: type) -> list[str]:
+    """The named constructor arguments of ``cell_class`` and of the cells it extends."""
+    names: list[str] = []
+    for klass in cell_class.__mro__:
+        if issubclass(klass, cells.RecurrentCell) and "__init__" in vars(klass):
+            parameters = inspect.signature(klass.__init__).parameters.values()
+            names += [p.name for p in parameters if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD]
+    return list(dict.fromkeys(names))
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
