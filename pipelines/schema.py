@@ -229,6 +229,13 @@ def validate(cfg: DictConfig) -> None:
             "trainer.jit_compile=true needs trainer.deterministic=false (Keras does not compile with XLA while "
             "TensorFlow's op determinism is on); set trainer.deterministic=false, or use trainer=gpu"
         )
+    if cfg.trainer.length_buckets > 1 and cfg.trainer.strategy != "default":
+        # measured: Keras's fit under MirroredStrategy (2 logical CPUs) stopped with an AddN shape error
+        # ([3,2] against [2,2]) on bucketed batches, whose partial batches split unevenly over replicas
+        raise TextrnnError(
+            f"trainer.length_buckets = {cfg.trainer.length_buckets}: length bucketing does not yet work with "
+            f"trainer.strategy={cfg.trainer.strategy}; set trainer.length_buckets=1"
+        )
     if cfg.trainer.warmup_epochs > cfg.trainer.epochs:
         raise TextrnnError(
             f"trainer.warmup_epochs = {cfg.trainer.warmup_epochs}: must be at most trainer.epochs "

@@ -46,6 +46,12 @@ def test_every_config_file_composes_and_passes_the_schema(choice):
         ("trainer.epoch=3", "trainer.epoch: no such key; did you mean trainer.epochs or trainer.warmup_epochs?"),
         ("+trainer.epoch=3", "trainer.epoch: no such key; did you mean trainer.epochs or trainer.warmup_epochs?"),
         ("+model.unit=3", "model.unit: no such key; did you mean model.units or model.dropout?"),
+        ("model.pooling=sum", "model.pooling = 'sum': must be one of last, mean, max, attention"),
+        (
+            "trainer.strategy=mirrored",
+            "trainer.length_buckets = 16: length bucketing does not yet work with trainer.strategy=mirrored; "
+            "set trainer.length_buckets=1",
+        ),
     ],
 )
 def test_a_bad_value_or_unknown_key_is_one_line_naming_it(override, error):
