@@ -96,9 +96,11 @@ def test_the_schema_offers_exactly_what_the_library_takes():
     """The schema cannot import the library (TensorFlow would make every refusal take seconds): compare here."""
     from pipelines import schema
 
-    from textrnn import distribute, models, training
+    from textrnn import distribute, models, training, vectorize
 
     assert {member.name for member in schema.Family} == set(models.FAMILIES)
+    assert {member.name for member in schema.Pooling} == set(models.POOLINGS)
+    assert {member.name for member in schema.Split} == set(vectorize.SPLITS)
     assert {member.name for member in schema.Schedule} == set(training.SCHEDULES)
     assert {member.name for member in schema.Strategy} == set(distribute.STRATEGIES)
     assert {member.name for member in schema.Precision} == set(distribute.PRECISIONS)

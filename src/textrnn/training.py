@@ -81,17 +81,18 @@ def batches(
     ``num_workers``-th batch.
     """
     pairs = dataset.map(lambda row: (row["tokens"], row["label"]))
-    if shuffle is not None:
-        pairs = shuffle(pairs)
     if bucket_boundaries:
         if list(bucket_boundaries) != sorted(set(bucket_boundaries)) or bucket_boundaries[0] < 1:
             raise ValueError(f"bucket_boundaries must be increasing positive lengths, got {list(bucket_boundaries)}")
+        count = _bucketed_batches(pairs, bucket_boundaries, batch_size)  # the rows in order: no shuffle pass
+    if shuffle is not None:
+        pairs = shuffle(pairs)
+    if bucket_boundaries:
         batched = pairs.bucket_by_sequence_length(
             lambda tokens, label: tf.shape(tokens)[0],
             list(bucket_boundaries),
             [batch_size] * (len(bucket_boundaries) + 1),
         )
-        count = _bucketed_batches(pairs, bucket_boundaries, batch_size)
         batched = batched.apply(tf.data.experimental.assert_cardinality(count))
     else:
         batched = pairs.padded_batch(batch_size, padded_shapes=([None], []))
