@@ -229,6 +229,11 @@ def validate(cfg: DictConfig) -> None:
             "trainer.jit_compile=true needs trainer.deterministic=false (Keras does not compile with XLA while "
             "TensorFlow's op determinism is on); set trainer.deterministic=false, or use trainer=gpu"
         )
+    if cfg.tokenizer.split == "wordpiece" and cfg.tokenizer.standardize not in ("lower", None):
+        raise TextrnnError(
+            f"tokenizer.standardize = {cfg.tokenizer.standardize!r}: with tokenizer.split=wordpiece it must be "
+            "lower or null (WordPiece splits punctuation off as tokens of its own); use tokenizer=wordpiece"
+        )
     if cfg.trainer.length_buckets > 1 and cfg.trainer.strategy != "default":
         # measured: Keras's fit under MirroredStrategy (2 logical CPUs) stopped with an AddN shape error
         # ([3,2] against [2,2]) on bucketed batches, whose partial batches split unevenly over replicas

@@ -48,6 +48,11 @@ def test_every_config_file_composes_and_passes_the_schema(choice):
         ("+model.unit=3", "model.unit: no such key; did you mean model.units or model.dropout?"),
         ("model.pooling=sum", "model.pooling = 'sum': must be one of last, mean, max, attention"),
         (
+            "tokenizer.split=wordpiece",
+            "tokenizer.standardize = 'lower_and_strip_punctuation': with tokenizer.split=wordpiece it must be lower "
+            "or null (WordPiece splits punctuation off as tokens of its own); use tokenizer=wordpiece",
+        ),
+        (
             "trainer.strategy=mirrored",
             "trainer.length_buckets = 16: length bucketing does not yet work with trainer.strategy=mirrored; "
             "set trainer.length_buckets=1",
