@@ -2,8 +2,9 @@
 
 One epoch of the `sst2` preset's model (conf/experiment/sst2.yaml) over SST-2's train split per
 setting of ``trainer.length_buckets`` — 1 (today's batches: shuffled, each padded to its
-longest) and the preset's — through the library calls the train stage makes (``training.batches``,
-``training.EpochStatistics`` as ``training.fit`` uses it), the settings taking turns for ``--rounds``. Reported per
+longest) and the preset's — built by the train stage's own steps (``train.batches``,
+``train.build_model``) and timed by ``training.EpochStatistics`` as ``training.fit`` uses it, the
+settings taking turns for ``--rounds``. Reported per
 setting: the padded fraction of the batches' cells, seconds per epoch (training and validation),
 and tokens/s (real tokens of the train split per second); the median over rounds, and the ratio to
 ``length_buckets=1`` measured in the same run. Timings on a shared 2-core VM vary by ±15 %: read
@@ -29,34 +30,28 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from pipelines import data, ingest, tokenize_text
+from pipelines import ingest, tokenize_text, train
 from pipelines.common import compose_config
 
 import keras
 import tensorflow as tf
 from omegaconf import OmegaConf
 
-from textrnn import models, training
+from textrnn import tokenized, training
 
 RESULTS = Path(__file__).parent / "results" / "input_pipeline.json"
 
 
-def epoch(cfg: Any, tokenized: str, buckets: int) -> dict[str, float]:
+def epoch(cfg: Any, buckets: int) -> dict[str, float]:
     """One training epoch of the preset's model with ``length_buckets=buckets``: EpochStatistics' numbers."""
-    keras.utils.set_random_seed(cfg.seed)
-    boundaries = training.length_boundaries(data.lengths(tokenized, "train"), buckets)
-    shuffle = training.EpochShuffle(cfg.seed)
-    batch_size = cfg.trainer.batch_size
-    train = training.batches(data.split(tokenized, "train"), batch_size, shuffle=shuffle, bucket_boundaries=boundaries)
-    validation = training.batches(data.split(tokenized, "validation"), batch_size, bucket_boundaries=boundaries)
-    meta = data.meta(tokenized)
-    model = models.build_classifier(
-        vocab_size=meta["vocab_size"], num_classes=len(meta["label_names"]), **OmegaConf.to_container(cfg.model)
-    )
-    training.compile_classifier(model, training.make_optimizer(learning_rate=cfg.trainer.learning_rate))
+    cfg = OmegaConf.merge(cfg, {"trainer": {"length_buckets": buckets}})
+    keras.utils.set_random_seed(cfg.trainer.seed)
+    shuffle = tokenized.EpochShuffle(cfg.trainer.seed)
+    train_batches, validation = train.batches(cfg.paths.tokenized, cfg.trainer, shuffle)
+    model = train.build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
     timer = training.EpochStatistics()
     history = model.fit(
-        timer.counting(train),
+        timer.counting(train_batches),
         validation_data=validation,
         epochs=1,
         shuffle=False,
@@ -80,7 +75,7 @@ def main() -> None:
         runs: dict[int, list[dict[str, float]]] = {b: [] for b in settings}
         for _ in range(args.rounds):
             for buckets in settings:
-                runs[buckets].append(epoch(cfg, cfg.paths.tokenized, buckets))
+                runs[buckets].append(epoch(cfg, buckets))
                 print(buckets, runs[buckets][-1], flush=True)
     base = {key: median(r[key] for r in runs[settings[0]]) for key in runs[settings[0]][0]}
     records = []

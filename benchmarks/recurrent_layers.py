@@ -35,7 +35,7 @@ import tensorflow as tf
 
 from textrnn import cells, layers
 
-FAMILIES = {
+LAYERS_BY_FAMILY = {
     "LSTM": (layers.LSTM, cells.LSTMCell, keras.layers.LSTM),
     "GRU": (layers.GRU, cells.GRUCell, keras.layers.GRU),
     "SimpleRNN": (layers.SimpleRNN, cells.SimpleRNNCell, keras.layers.SimpleRNN),
@@ -103,7 +103,7 @@ def run(
     """Time every variant; the variants of a family take turns over ``rounds`` so that drift hits all."""
     records = []
     for batch, steps in shapes:
-        for family, (ours, cell, builtin) in FAMILIES.items():
+        for family, (ours, cell, builtin) in LAYERS_BY_FAMILY.items():
             variants = {
                 f"textrnn.layers.{family}": ours(units),
                 f"keras.layers.RNN(textrnn.cells.{cell.__name__})": keras.layers.RNN(cell(units)),

@@ -2,44 +2,43 @@
 
     python -m pipelines.baseline [baseline.epochs=3]
 
-Reads params `seed`, `baseline`; reads `paths.tokenized`; writes `paths.metrics`/baseline.json.
+Reads params `baseline`; reads `paths.tokenized`; writes `paths.metrics`/baseline.json.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines import data
 from pipelines.common import log, run
 
 import keras
 from omegaconf import DictConfig
 
-from textrnn import evaluation, models, training
-from textrnn.io import write_json
+from textrnn import evaluation, models, tokenized, training
+from textrnn.atomic import write_json
 
 
 def main(cfg: DictConfig) -> None:
-    keras.utils.set_random_seed(cfg.seed)
-    tokenized, settings = cfg.paths.tokenized, cfg.baseline
-    meta = data.meta(tokenized)
-    train, validation, test = (data.split(tokenized, name) for name in ("train", "validation", "test"))
-    model = models.build_bow_baseline(vocab_size=meta["vocab_size"], num_classes=len(meta["label_names"]))
+    directory, settings = cfg.paths.tokenized, cfg.baseline
+    keras.utils.set_random_seed(settings.seed)
+    meta = tokenized.meta(directory)
+    train, validation, test = (tokenized.split(directory, name) for name in ("train", "validation", "test"))
+    model = models.build_bow_baseline(vocab_size=meta.vocab_size, num_classes=len(meta.label_names))
     training.compile_classifier(model, training.make_optimizer(learning_rate=settings.learning_rate))
-    shuffle = training.EpochShuffle(cfg.seed)
+    shuffle = tokenized.EpochShuffle(settings.seed)
     model.fit(
-        training.batches(train, settings.batch_size, shuffle=shuffle),
-        validation_data=training.batches(validation, settings.batch_size),
+        tokenized.batches(train, settings.batch_size, shuffle=shuffle),
+        validation_data=tokenized.batches(validation, settings.batch_size),
         epochs=settings.epochs,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
         callbacks=[shuffle],
         verbose=2,
     )
-    probabilities = model.predict(training.batches(test, settings.batch_size), verbose=0)
-    test_labels = data.labels(test)
+    probabilities = model.predict(tokenized.batches(test, settings.batch_size), verbose=0)
+    test_labels = tokenized.labels(directory, "test")
     metrics = {
         "bow_accuracy": evaluation.classification_metrics(test_labels, probabilities)["accuracy"],
-        "majority_accuracy": evaluation.majority_accuracy(data.labels(train), test_labels),
+        "majority_accuracy": evaluation.majority_accuracy(tokenized.labels(directory, "train"), test_labels),
     }
     write_json(Path(cfg.paths.metrics) / "baseline.json", metrics)
     log.info("baselines on test: %s", metrics)

@@ -15,7 +15,7 @@ from pipelines.common import PARAMS_FILE, checked_params, cli, compose_config, c
 
 from omegaconf import OmegaConf
 
-from textrnn.io import write_text
+from textrnn.atomic import write_text
 
 
 def main(argv: list[str]) -> None:

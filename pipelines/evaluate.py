@@ -3,7 +3,7 @@ by lag (how far back through time the trained model's gradient reaches) as DVC p
 
     python -m pipelines.evaluate
 
-Reads `paths.tokenized`, `paths.models`, `paths.metrics`/baseline.json; writes
+Reads params `trainer.batch_size`; reads `paths.tokenized`, `paths.models`; writes
 `paths.metrics`/evaluate.json, `paths.plots`/confusion.csv and `paths.plots`/gradient_by_lag.csv;
 logs all of it into the training run in MLflow (the gradient by lag also as metric
 `test_gradient_by_lag` with step = lag, which MLflow's UI charts).
@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 from pathlib import Path
 from typing import Any
 
-from pipelines import data
 from pipelines.common import log, run
 
 import mlflow
 from mlflow.entities import Metric
 from omegaconf import DictConfig
 
-from textrnn import evaluation, models, tracking, training
-from textrnn.io import write_json, write_text
+from textrnn import evaluation, models, tokenized, tracking
+from textrnn.atomic import write_json, write_text
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -38,13 +36,12 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def main(cfg: DictConfig) -> None:
-    tokenized, models_dir = cfg.paths.tokenized, Path(cfg.paths.models)
-    label_names = data.meta(tokenized)["label_names"]
+    directory, models_dir = cfg.paths.tokenized, Path(cfg.paths.models)
+    label_names = tokenized.meta(directory).label_names
     model = models.load(models_dir / "model.keras")
-    test = data.split(tokenized, "test")
-    test_batches = training.batches(test, cfg.trainer.batch_size)
+    test_batches = tokenized.batches(tokenized.split(directory, "test"), cfg.trainer.batch_size)
     probabilities = model.predict(test_batches, verbose=0)
-    labels = data.labels(test)
+    labels = tokenized.labels(directory, "test")
     metrics = evaluation.classification_metrics(labels, probabilities)
     write_json(Path(cfg.paths.metrics) / "evaluate.json", metrics)
 
@@ -55,9 +52,8 @@ def main(cfg: DictConfig) -> None:
     gradient = evaluation.gradient_by_lag(model, token_batches)
     write_csv(gradient_csv, gradient)
 
-    baselines = json.loads((Path(cfg.paths.metrics) / "baseline.json").read_text())
-    with tracking.resume_run(models_dir / "run.json") as active:
-        mlflow.log_metrics({f"test_{name}": value for name, value in {**metrics, **baselines}.items()})
+    with tracking.resume_run(models_dir / tracking.RUN_REFERENCE) as active:
+        mlflow.log_metrics({f"test_{name}": value for name, value in metrics.items()})
         # One point per lag, so that MLflow's metric chart draws the profile (step = lag).
         now = int(time.time() * 1000)
         points = [Metric("test_gradient_by_lag", row["gradient_norm"], now, row["lag"]) for row in gradient]
@@ -66,7 +62,7 @@ def main(cfg: DictConfig) -> None:
             client.log_batch(active.info.run_id, metrics=points[start : start + 1000])
         mlflow.log_artifact(str(confusion_csv))
         mlflow.log_artifact(str(gradient_csv))
-    log.info("test: %s; baselines: %s", metrics, baselines)
+    log.info("test: %s", metrics)
 
 
 if __name__ == "__main__":

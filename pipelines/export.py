@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines import data
 from pipelines.common import log, run
 
 import mlflow
@@ -22,7 +21,7 @@ from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, Schema
 from omegaconf import DictConfig
 
-from textrnn import mlflow_model, models, tracking, vectorize
+from textrnn import mlflow_model, models, tokenized, tracking, vectorize
 from textrnn.export import export_saved_model
 
 
@@ -43,13 +42,14 @@ def log_pyfunc_model(saved_model: str, label_names: list[str]) -> None:
 
 
 def main(cfg: DictConfig) -> None:
-    tokenized, models_dir = cfg.paths.tokenized, Path(cfg.paths.models)
+    directory, models_dir = cfg.paths.tokenized, Path(cfg.paths.models)
     model = models.load(models_dir / "model.keras")
-    vectorizer = vectorize.load(tokenized, ragged=False)
-    label_names = data.meta(tokenized)["label_names"]
+    spec = vectorize.TokenizerSpec(**tokenized.tokenizer_settings(directory))
+    vectorizer = spec.layer(tokenized.vocabulary(directory), ragged=False)
+    label_names = tokenized.meta(directory).label_names
     export_saved_model(model, vectorizer, label_names, cfg.paths.saved_model)
     if cfg.export.log_to_mlflow:
-        with tracking.resume_run(models_dir / "run.json"):
+        with tracking.resume_run(models_dir / tracking.RUN_REFERENCE):
             mlflow.log_artifacts(cfg.paths.saved_model, artifact_path="saved_model")
             log_pyfunc_model(cfg.paths.saved_model, label_names)
     log.info("exported %s", cfg.paths.saved_model)

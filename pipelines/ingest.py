@@ -2,7 +2,7 @@
 
     python -m pipelines.ingest [dataset=sst2] [dataset.sizes.train=1000 ...]
 
-Reads params `seed`, `dataset`; writes `paths.ingested` and `paths.metrics`/ingest.json: how many
+Reads params `dataset`; writes `paths.ingested` and `paths.metrics`/ingest.json: how many
 texts are empty or whitespace only, and how many splits miss a class — both trained on, and
 warned about.
 """
@@ -17,14 +17,14 @@ from pipelines.common import log, run
 import tensorflow_datasets as tfds
 from omegaconf import DictConfig, OmegaConf
 
+from textrnn.atomic import write_json
 from textrnn.data import store
 from textrnn.data.sources import SPLITS, FileSpec, Splits, load_files, load_tfds
 from textrnn.data.synthetic import LABEL_NAMES, SyntheticReviews
 from textrnn.errors import TextrnnError
-from textrnn.io import write_json
 
 
-def read(dataset: DictConfig, seed: int) -> Splits:
+def read(dataset: DictConfig) -> Splits:
     """The dataset's three splits, from whichever source `dataset.source` names."""
     source = dataset.get("source")
     if source == "synthetic":
@@ -32,7 +32,7 @@ def read(dataset: DictConfig, seed: int) -> Splits:
             **{k: tuple(v) if OmegaConf.is_list(v) else v for k, v in dataset.generator.items()}
         )
         return Splits(
-            *(list(generator.generate(dataset.sizes[split], seed=seed + i)) for i, split in enumerate(SPLITS)),
+            *(list(generator.generate(dataset.sizes[split], seed=dataset.seed + i)) for i, split in enumerate(SPLITS)),
             label_names=LABEL_NAMES,
         )
     if source == "files":
@@ -62,7 +62,7 @@ def read(dataset: DictConfig, seed: int) -> Splits:
 def main(cfg: DictConfig) -> None:
     if not sys.stdout.isatty():
         tfds.disable_progress_bar()  # under DVC or CI: no carriage-return bars in the log
-    splits = read(cfg.dataset, cfg.seed)
+    splits = read(cfg.dataset)
     splits.check_not_empty(f"dataset {cfg.dataset.name!r}")
     description = f"textrnn ingest of {cfg.dataset.name!r} (source: {cfg.dataset.source})"
     store.save_splits(splits, cfg.paths.ingested, name=cfg.dataset.name, description=description)

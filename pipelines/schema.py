@@ -86,6 +86,7 @@ class Model:
 
 @dataclass
 class Trainer:
+    seed: int = MISSING
     epochs: int = at_least(1)
     batch_size: int = at_least(1)
     optimizer: OptimizerName = MISSING
@@ -119,6 +120,7 @@ class Export:
 
 @dataclass
 class Baseline:
+    seed: int = MISSING
     epochs: int = at_least(1)
     batch_size: int = at_least(1)
     learning_rate: float = positive()
@@ -162,6 +164,7 @@ class Dataset:
 
 @dataclass
 class SyntheticDataset(Dataset):
+    seed: int = MISSING
     label_names: list[str] = MISSING
     sizes: Sizes = MISSING
     generator: Generator = MISSING
@@ -209,7 +212,6 @@ class Config:
     trainer: Trainer = MISSING
     tracking: Tracking = MISSING
     export: Export = MISSING
-    seed: int = MISSING
     baseline: Baseline = MISSING
     paths: Paths = MISSING
     conf_digest: str | None = None  # params.yaml: which conf/ it was composed from

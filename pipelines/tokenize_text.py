@@ -13,14 +13,16 @@ metrics: 21 numbers that would crowd the model's params and scores out of `dvc e
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from pipelines.common import log, run
 
 from omegaconf import DictConfig, OmegaConf
 
-from textrnn import vectorize
+from textrnn import tokenized, vectorize
+from textrnn.atomic import replace_directory
 from textrnn.data import store
 from textrnn.data.sources import SPLITS
-from textrnn.io import replace_directory, write_json
 
 
 def main(cfg: DictConfig) -> None:
@@ -29,15 +31,15 @@ def main(cfg: DictConfig) -> None:
     layer = vectorize.adapt(spec, store.load_split(ingested, "train").map(lambda row: row["text"]))
     statistics = {}
     with replace_directory(cfg.paths.tokenized) as out:
-        vectorize.save(layer, spec, out)
+        tokenized.write_tokenizer(out, layer.get_vocabulary(), asdict(spec))
         for split in SPLITS:
             encoded = vectorize.encode(layer, store.load_split(ingested, split)).cache()  # one pass for both uses
             statistics[split] = vectorize.split_statistics(encoded, spec.max_length)
-            vectorize.save_encoded(vectorize.truncate(encoded, spec.max_length), out / split)
-        meta = {"label_names": store.label_names(ingested), "vocab_size": layer.vocabulary_size()}
-        write_json(out / "meta.json", meta)
-        write_json(out / "statistics.json", statistics)
-    log.info("vocabulary of %d tokens; train OOV rate %.4f", meta["vocab_size"], statistics["train"]["oov_rate"])
+            tokenized.write_split(out, split, vectorize.truncate(encoded, spec.max_length))
+        meta = tokenized.Meta(label_names=store.label_names(ingested), vocab_size=layer.vocabulary_size())
+        tokenized.write_meta(out, meta)
+        tokenized.write_statistics(out, statistics)
+    log.info("vocabulary of %d tokens; train OOV rate %.4f", meta.vocab_size, statistics["train"]["oov_rate"])
 
 
 if __name__ == "__main__":

@@ -3,10 +3,11 @@
     python -m pipelines.train [model=gru] [trainer.epochs=1 ...]
     python -m pipelines.train trainer=gpu                 # all local GPUs, mixed precision, XLA
 
-Reads params `seed`, `model`, `trainer`, `tracking`; reads `paths.tokenized`; writes
-`paths.models` (model.keras — the best epoch's weights — and run.json naming the MLflow run for
-evaluate and export)
-and `paths.plots`/training.csv (one row of metrics per epoch).
+Reads params `model`, `trainer`; reads `paths.tokenized`; writes `paths.models` (model.keras —
+the best epoch's weights — and mlflow_run.json naming the MLflow run that evaluate and export log
+into) and `paths.plots`/training.csv (one row of metrics per epoch). Reads `tracking` too, which
+is not among its DVC params: where the run is logged does not change what is trained, so renaming
+the MLflow experiment retrains nothing (the next training logs there).
 
 Killed mid-training, the same command resumes from the last saved epoch (or step) in
 `paths.checkpoints` and logs into the same MLflow run, as long as the config is unchanged; in
@@ -22,25 +23,29 @@ import os
 import shutil
 import sys
 import tempfile
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
-from pipelines import data
 from pipelines.common import git_commit, log, run
 
 import keras
 import mlflow
 import tensorflow as tf
+from keras.callbacks import Callback
 from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
-from textrnn import distribute, models, tracking, training
-from textrnn.io import replace_directory, write_json, write_text
+from textrnn import distribute, models, tokenized, tracking, training
+from textrnn.atomic import replace_directory, write_json, write_text
+
+RESUME = "resume.json"  # in paths.checkpoints: the run and config of the attempt its backup belongs to
 
 
 def fingerprint(cfg: DictConfig) -> str:
     """What a backup must match to be resumed: everything but where results go."""
     resolved = OmegaConf.to_container(cfg)
-    relevant = {key: resolved[key] for key in ("seed", "model", "trainer", "tokenizer", "dataset")}  # type: ignore[index]
+    relevant = {key: resolved[key] for key in ("model", "trainer", "tokenizer", "dataset")}  # type: ignore[index]
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
@@ -61,106 +66,164 @@ def learning_curves(history_csv: Path) -> Figure:
 
 def main(cfg: DictConfig) -> None:
     trainer = cfg.trainer
-    keras.utils.set_random_seed(cfg.seed)
+    strategy = set_up_runtime(trainer)
+    shuffle = tokenized.EpochShuffle(trainer.seed)
+    train_batches, validation_batches = batches(cfg.paths.tokenized, trainer, shuffle)
+    with strategy.scope():
+        model = build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
+    if distribute.is_chief():
+        train_as_chief(cfg, model, train_batches, validation_batches, shuffle)
+    else:
+        train_as_worker(trainer, model, train_batches, validation_batches, shuffle)
+
+
+def set_up_runtime(trainer: DictConfig) -> tf.distribute.Strategy:
+    """Seed every generator, set determinism and precision; the strategy to build the model under."""
+    keras.utils.set_random_seed(trainer.seed)
     if trainer.deterministic:
         tf.config.experimental.enable_op_determinism()
     distribute.set_precision(trainer.precision)
-    strategy = distribute.make_strategy(trainer.strategy, cpu_devices=trainer.cpu_devices)
-    chief = distribute.is_chief()
+    return distribute.make_strategy(trainer.strategy, cpu_devices=trainer.cpu_devices)
 
-    tokenized = cfg.paths.tokenized
-    meta = data.meta(tokenized)
-    train_rows = data.split(tokenized, "train")
-    shuffle = training.EpochShuffle(cfg.seed)
-    boundaries = training.length_boundaries(data.lengths(tokenized, "train"), trainer.length_buckets)
-    batches = {
-        "train": training.batches(train_rows, trainer.batch_size, shuffle=shuffle, bucket_boundaries=boundaries),
-        "validation": training.batches(
-            data.split(tokenized, "validation"), trainer.batch_size, bucket_boundaries=boundaries
+
+def batches(
+    directory: str, trainer: DictConfig, shuffle: tokenized.EpochShuffle
+) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+    """Train batches (shuffled every epoch) and validation batches, bucketed by length alike."""
+    boundaries = tokenized.length_boundaries(tokenized.lengths(directory, "train"), trainer.length_buckets)
+    return (
+        tokenized.batches(
+            tokenized.split(directory, "train"), trainer.batch_size, shuffle=shuffle, bucket_boundaries=boundaries
         ),
-    }
-    steps_per_epoch = int(batches["train"].cardinality())
-    with strategy.scope():
-        model = models.build_classifier(
-            vocab_size=meta["vocab_size"],
-            num_classes=len(meta["label_names"]),
-            seed=cfg.seed,
-            **OmegaConf.to_container(cfg.model),  # type: ignore[arg-type]
-        )
-        optimizer = training.make_optimizer(
-            name=trainer.optimizer,
-            learning_rate=trainer.learning_rate,
-            schedule=trainer.schedule,
-            warmup_steps=trainer.warmup_epochs * steps_per_epoch,
-            decay_steps=(trainer.epochs - trainer.warmup_epochs) * steps_per_epoch,
-            clipnorm=trainer.clipnorm,
-            global_clipnorm=trainer.global_clipnorm,
-            weight_decay=trainer.weight_decay,
-        )
-        training.compile_classifier(model, optimizer, jit_compile=trainer.jit_compile)
+        tokenized.batches(tokenized.split(directory, "validation"), trainer.batch_size, bucket_boundaries=boundaries),
+    )
 
-    # Only the chief keeps state: other workers back up to scratch space of their own.
-    checkpoints = Path(cfg.paths.checkpoints) if chief else Path(tempfile.mkdtemp(prefix="textrnn-worker-"))
-    state, config_fingerprint = checkpoints / "run.json", fingerprint(cfg)
-    resumable = state.exists() and json.loads(state.read_text()).get("fingerprint") == config_fingerprint
-    if not resumable:
-        shutil.rmtree(checkpoints, ignore_errors=True)
-    checkpoints.mkdir(parents=True, exist_ok=True)
-    history_csv = checkpoints / "training.csv"
-    fit_args = dict(
+
+def build_model(cfg: DictConfig, *, steps_per_epoch: int) -> keras.Model:
+    """The classifier ``cfg.model`` describes, compiled with the trainer's optimizer and schedule."""
+    trainer, meta = cfg.trainer, tokenized.meta(cfg.paths.tokenized)
+    classifier = models.build_classifier(
+        vocab_size=meta.vocab_size,
+        num_classes=len(meta.label_names),
+        seed=trainer.seed,
+        **OmegaConf.to_container(cfg.model),  # type: ignore[arg-type]
+    )
+    optimizer = training.make_optimizer(
+        name=trainer.optimizer,
+        learning_rate=trainer.learning_rate,
+        schedule=trainer.schedule,
+        warmup_steps=trainer.warmup_epochs * steps_per_epoch,
+        decay_steps=(trainer.epochs - trainer.warmup_epochs) * steps_per_epoch,
+        clipnorm=trainer.clipnorm,
+        global_clipnorm=trainer.global_clipnorm,
+        weight_decay=trainer.weight_decay,
+    )
+    training.compile_classifier(classifier, optimizer, jit_compile=trainer.jit_compile)
+    return classifier
+
+
+def fit_arguments(trainer: DictConfig) -> dict[str, Any]:
+    """What :func:`textrnn.training.fit` takes from the trainer config, chief and workers alike."""
+    return dict(
         epochs=trainer.epochs,
         patience=trainer.early_stopping_patience,
-        backup_dir=checkpoints / "backup",
         save_freq=trainer.checkpoint_every_n_steps or "epoch",
         reduce_on_plateau=trainer.schedule == "reduce_on_plateau",
         verbose=1 if sys.stdout.isatty() else 2,
     )
-    if not chief:
-        training.fit(model, *batches.values(), history_csv=None, callbacks=[shuffle], **fit_args)
-        shutil.rmtree(checkpoints, ignore_errors=True)
-        return
 
+
+def train_as_chief(
+    cfg: DictConfig, model: keras.Model, train: tf.data.Dataset, validation: tf.data.Dataset, shuffle: Callback
+) -> None:
+    """Fit, resuming a killed attempt at the same config; publish the model, history and MLflow run."""
+    checkpoints, config_fingerprint = Path(cfg.paths.checkpoints), fingerprint(cfg)
+    resume_run = resumable_run(checkpoints, config_fingerprint)
     with (
         replace_directory(cfg.paths.models) as out,
-        tracking.start_run(
-            tracking_uri=cfg.tracking.tracking_uri,
-            experiment_name=cfg.tracking.experiment_name,
-            run_name=cfg.tracking.run_name
-            or tracking.run_name(
-                family=cfg.model.family,
-                units=cfg.model.units,
-                bidirectional=cfg.model.bidirectional,
-                dataset=cfg.dataset.name,
-                experiment=os.environ.get("DVC_EXP_NAME"),
-            ),
-            reference=out / "run.json",
-            resume_from=state if resumable else None,
-        ) as active,
+        start_tracking(cfg, reference=out / tracking.RUN_REFERENCE, resume_run=resume_run) as active,
     ):
-        write_json(state, {"run_id": active.info.run_id, "fingerprint": config_fingerprint})
-        if resumable:
-            log.info("resuming MLflow run %s from %s", active.info.run_id, checkpoints)
+        write_json(checkpoints / RESUME, {"run_id": active.info.run_id, "fingerprint": config_fingerprint})
+        if resume_run:
+            log.info("resuming MLflow run %s from %s", resume_run, checkpoints)
         else:
-            mlflow.log_params(tracking.flatten(OmegaConf.to_container(cfg)))  # type: ignore[arg-type]
-            mlflow.log_dict(OmegaConf.to_container(cfg), "config.yaml")  # type: ignore[arg-type]
-            mlflow.log_artifact(str(Path(tokenized) / "vocabulary.txt"))
-        mlflow.set_tags({"dvc.stage": "train", "textrnn.strategy": trainer.strategy})
-        if commit := git_commit():
-            mlflow.set_tag("mlflow.source.git.commit", commit)
+            log_run_inputs(cfg)
+        history_csv = checkpoints / "training.csv"
+        logger = tracking.EpochLogger(log_learning_rate=cfg.trainer.schedule != "constant")
         training.fit(
             model,
-            *batches.values(),
+            train,
+            validation,
             history_csv=history_csv,
-            callbacks=[shuffle, tracking.EpochLogger(log_learning_rate=trainer.schedule != "constant")],
-            **fit_args,
+            backup_dir=checkpoints / "backup",
+            callbacks=[shuffle, logger],
+            **fit_arguments(cfg.trainer),
         )
         model.save(out / "model.keras")
-        plots_csv = Path(cfg.paths.plots) / "training.csv"
-        write_text(plots_csv, history_csv.read_text())
-        mlflow.log_artifact(str(plots_csv))
-        mlflow.log_figure(learning_curves(plots_csv), "learning_curves.png")
+        publish_history(history_csv, Path(cfg.paths.plots) / "training.csv")
     shutil.rmtree(checkpoints, ignore_errors=True)
     log.info("trained %s; model in %s", model.name, cfg.paths.models)
+
+
+def train_as_worker(
+    trainer: DictConfig, model: keras.Model, train: tf.data.Dataset, validation: tf.data.Dataset, shuffle: Callback
+) -> None:
+    """A non-chief worker trains in step with the chief; it keeps its backup in scratch space of its own."""
+    scratch = Path(tempfile.mkdtemp(prefix="textrnn-worker-"))
+    try:
+        fit_args = fit_arguments(trainer)
+        training.fit(model, train, validation, history_csv=None, backup_dir=scratch, callbacks=[shuffle], **fit_args)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def resumable_run(checkpoints: Path, config_fingerprint: str) -> str | None:
+    """The MLflow run of a killed attempt at this config, whose backup ``checkpoints`` holds; else
+    None, and ``checkpoints`` emptied of any other config's backup."""
+    state = checkpoints / RESUME
+    saved = json.loads(state.read_text()) if state.exists() else {}
+    if saved.get("fingerprint") == config_fingerprint:
+        return saved["run_id"]
+    shutil.rmtree(checkpoints, ignore_errors=True)
+    checkpoints.mkdir(parents=True)
+    return None
+
+
+def start_tracking(
+    cfg: DictConfig, *, reference: Path, resume_run: str | None
+) -> AbstractContextManager[mlflow.ActiveRun]:
+    """The MLflow run: named after what is trained (and the DVC experiment), or the one to resume."""
+    name = cfg.tracking.run_name or tracking.run_name(
+        family=cfg.model.family,
+        units=cfg.model.units,
+        bidirectional=cfg.model.bidirectional,
+        dataset=cfg.dataset.name,
+        experiment=os.environ.get("DVC_EXP_NAME"),
+    )
+    return tracking.start_run(
+        tracking_uri=cfg.tracking.tracking_uri,
+        experiment_name=cfg.tracking.experiment_name,
+        run_name=name,
+        reference=reference,
+        run_id=resume_run,
+    )
+
+
+def log_run_inputs(cfg: DictConfig) -> None:
+    """A new run's params, config, vocabulary and tags."""
+    mlflow.log_params(tracking.flatten(OmegaConf.to_container(cfg)))  # type: ignore[arg-type]
+    mlflow.log_dict(OmegaConf.to_container(cfg), "config.yaml")  # type: ignore[arg-type]
+    mlflow.log_artifact(str(Path(cfg.paths.tokenized) / "vocabulary.txt"))
+    mlflow.set_tags({"dvc.stage": "train", "textrnn.strategy": cfg.trainer.strategy})
+    if commit := git_commit():
+        mlflow.set_tag("mlflow.source.git.commit", commit)
+
+
+def publish_history(history_csv: Path, plots_csv: Path) -> None:
+    """The epochs' metrics to ``plots_csv`` (atomically) and to the run, with the learning curves."""
+    write_text(plots_csv, history_csv.read_text())
+    mlflow.log_artifact(str(plots_csv))
+    mlflow.log_figure(learning_curves(plots_csv), "learning_curves.png")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from omegaconf import DictConfig
 
 SST2 = ROOT.parent / "shared" / "data" / "sst2"
 STAGE_PATHS = ("ingested", "tokenized", "models", "checkpoints", "metrics", "plots", "saved_model")
-TINY = (
+TINY_OVERRIDES = (
     "++dataset.sizes.train=400",
     "++dataset.sizes.validation=80",
     "++dataset.sizes.test=80",
@@ -28,7 +28,9 @@ TINY = (
 def tiny_config(workdir: Path, *overrides: str) -> DictConfig:
     """conf/ composed as `dvc repro` would, then shrunk: tiny data, one small model, paths in ``workdir``."""
     paths = [f"paths.{name}={workdir / name}" for name in STAGE_PATHS]
-    return compose_config([*overrides, *TINY, f"tracking.tracking_uri=sqlite:///{workdir / 'mlflow.db'}", *paths])
+    return compose_config(
+        [*overrides, *TINY_OVERRIDES, f"tracking.tracking_uri=sqlite:///{workdir / 'mlflow.db'}", *paths]
+    )
 
 
 @pytest.fixture(scope="session")

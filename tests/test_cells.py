@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+
 import keras
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ B, T, D, H = 3, 6, 5, 4
 TOL = 1e-5
 
 # (ours, Keras's built-in layer, Keras's built-in cell)
-FAMILIES = [
+KERAS_COUNTERPARTS = [
     pytest.param(layers.SimpleRNN, keras.layers.SimpleRNN, keras.layers.SimpleRNNCell, id="simple_rnn"),
     pytest.param(layers.LSTM, keras.layers.LSTM, keras.layers.LSTMCell, id="lstm"),
     pytest.param(layers.GRU, keras.layers.GRU, keras.layers.GRUCell, id="gru"),
@@ -53,16 +55,17 @@ def _max_diff(a, b) -> float:
     return max(float(np.max(np.abs(np.asarray(p) - np.asarray(q)))) for p, q in zip(a, b, strict=True))
 
 
-@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), FAMILIES)
+@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), KERAS_COUNTERPARTS)
 def test_weights_have_keras_layout(ours_cls, keras_cls, keras_cell, inputs):
-    ours, reference = _paired(ours_cls, keras_cls, inputs)
+    ours, reference = ours_cls(H), keras_cls(H)  # each built on its own: no set_weights, which checks shapes itself
+    ours(inputs), reference(inputs)
     assert [w.shape for w in ours.get_weights()] == [w.shape for w in reference.get_weights()]
     assert [w.name for w in ours.weights] == [w.name for w in reference.weights]
 
 
 @pytest.mark.parametrize("kwargs", VARIANTS, ids=lambda k: "-".join(k) or "last_output")
 @pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "right_padded"])
-@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), FAMILIES)
+@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), KERAS_COUNTERPARTS)
 def test_layer_matches_keras(ours_cls, keras_cls, keras_cell, kwargs, masked, inputs, right_padded_mask):
     ours, reference = _paired(ours_cls, keras_cls, inputs, **kwargs)
     mask = right_padded_mask if masked else None
@@ -70,7 +73,7 @@ def test_layer_matches_keras(ours_cls, keras_cls, keras_cell, kwargs, masked, in
 
 
 @pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "right_padded"])
-@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), FAMILIES)
+@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), KERAS_COUNTERPARTS)
 def test_cell_in_keras_rnn_matches_keras(ours_cls, keras_cls, keras_cell, masked, inputs, right_padded_mask):
     ours = keras.layers.RNN(ours_cls.cell_class(H), return_sequences=True, return_state=True)
     reference = keras.layers.RNN(keras_cell(H), return_sequences=True, return_state=True)
@@ -80,7 +83,7 @@ def test_cell_in_keras_rnn_matches_keras(ours_cls, keras_cls, keras_cell, masked
     assert _max_diff(ours(inputs, mask=mask), reference(inputs, mask=mask)) <= TOL
 
 
-@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), FAMILIES)
+@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), KERAS_COUNTERPARTS)
 def test_gradients_match_keras(ours_cls, keras_cls, keras_cell, inputs, right_padded_mask):
     ours, reference = _paired(ours_cls, keras_cls, inputs, return_sequences=True)
     x = tf.constant(inputs)
@@ -95,7 +98,7 @@ def test_gradients_match_keras(ours_cls, keras_cls, keras_cell, inputs, right_pa
     assert _max_diff(grads(ours), grads(reference)) <= TOL
 
 
-@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), FAMILIES)
+@pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), KERAS_COUNTERPARTS)
 def test_bidirectional_and_stacked_match_keras(ours_cls, keras_cls, keras_cell, inputs, right_padded_mask):
     def model(layer_cls):
         tokens = keras.Input((T, D))
@@ -359,3 +362,36 @@ def test_regularizers_add_one_loss_each_and_activity_regularizer_regularises_the
     output = activity(inputs)
     assert len(activity.losses) == 1  # on the layer's output, not on each of the 5 steps
     assert float(activity.losses[0]) == pytest.approx(float(np.sum(np.abs(output))) / 2, rel=1e-5)
+
+
+@pytest.mark.parametrize("layer_class", [layers.SimpleRNN, layers.LSTM, layers.GRU, layers.PeepholeLSTM])
+def test_constraints_hold_after_an_optimizer_step(layer_class):
+    """Keras applies a weight's constraint after each optimizer step: non-negative weights stay so."""
+    constrained = {name: "non_neg" for name in ("kernel_constraint", "recurrent_constraint", "bias_constraint")}
+    if layer_class is layers.PeepholeLSTM:
+        constrained["peephole_constraint"] = "non_neg"
+    layer = layer_class(4, **constrained)
+    model = keras.Sequential([keras.Input((5, 3)), layer, keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(1.0), loss="mse")
+    rng = np.random.default_rng(0)
+    model.fit(rng.normal(size=(16, 5, 3)), rng.normal(size=(16, 1)) * 10, epochs=1, verbose=0)
+    weights = layer.cell.trainable_weights
+    assert len(weights) == (4 if layer_class is layers.PeepholeLSTM else 3)
+    assert all(float(np.min(w.numpy())) >= 0.0 for w in weights)
+    assert isinstance(layer.kernel_constraint, keras.constraints.NonNeg)  # forwarded like Keras's layers
+    restored = layer_class.from_config(layer.get_config())
+    assert isinstance(restored.cell.recurrent_constraint, keras.constraints.NonNeg)
+
+
+def test_the_peephole_weights_take_their_own_initializer_and_regularizer(inputs):
+    layer = layers.PeepholeLSTM(H, peephole_initializer="ones", peephole_regularizer=keras.regularizers.L1(1.0))
+    layer(inputs)
+    np.testing.assert_array_equal(layer.cell.peephole_kernel.numpy(), np.ones((3, H)))
+    assert len(layer.losses) == 1 and float(layer.losses[0]) == pytest.approx(3 * H)
+    assert layers.PeepholeLSTM.from_config(layer.get_config()).peephole_initializer.get_config() == {}
+
+
+@pytest.mark.parametrize("module", [cells, layers])
+def test_the_docstring_examples_run(module):
+    failures, tried = doctest.testmod(module, extraglobs={"np": np, "keras": keras}, optionflags=doctest.ELLIPSIS)
+    assert tried >= 5 and failures == 0

@@ -67,12 +67,26 @@ def missing_deps(stage: dict, root: Path, roots: dict[str, Path]) -> list[str]:
     )
 
 
+def unimported_deps(stage: dict, root: Path, roots: dict[str, Path]) -> list[str]:
+    """The stage's deps that are first-party code none of whose files its module imports."""
+    module = stage["cmd"].split("python -m ", 1)[1].split()[0]
+    closure = import_closure(module, roots)
+    code = [dep for dep in stage.get("deps", []) if any((root / dep).is_relative_to(r) for r in roots.values())]
+    return sorted(dep for dep in code if not any(path == root / dep or root / dep in path.parents for path in closure))
+
+
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 
 
 @pytest.mark.parametrize("name", list(STAGES))
 def test_every_module_a_stage_imports_is_one_of_its_deps(name):
     assert missing_deps(STAGES[name], ROOT, FIRST_PARTY) == []
+
+
+@pytest.mark.parametrize("name", list(STAGES))
+def test_every_code_dep_of_a_stage_is_imported_by_it(name):
+    """No stale deps either: a module the stage no longer imports would rerun it for nothing."""
+    assert unimported_deps(STAGES[name], ROOT, FIRST_PARTY) == []
 
 
 def test_an_import_without_its_dep_is_caught(tmp_path):
@@ -89,3 +103,6 @@ def test_an_import_without_its_dep_is_caught(tmp_path):
     assert missing_deps(stage, tmp_path, roots) == ["pipelines/helper.py"]
     stage["deps"].append("pipelines/helper.py")
     assert missing_deps(stage, tmp_path, roots) == []
+    assert unimported_deps(stage, tmp_path, roots) == []
+    (tmp_path / "pipelines" / "stage.py").write_text("import json\n")  # the import goes, the dep stays
+    assert unimported_deps(stage, tmp_path, roots) == ["pipelines/helper.py", "textrnn"]

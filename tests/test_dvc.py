@@ -108,6 +108,45 @@ def test_editing_tokenizer_conf_reruns_from_tokenize_on(repo):
     assert _repro(repo) == ["compose", "tokenize", "baseline", "train", "evaluate", "export"]
 
 
+def _stale(repo: Path) -> set[str]:
+    """The stages `dvc status` says are stale (their deps or params changed)."""
+    return set(json.loads(_run([str(BIN / "dvc"), "status", "--json"], repo)))
+
+
+def _edit_docstring(path: Path, sentence: str) -> None:
+    text = path.read_text()
+    assert sentence in text
+    path.write_text(text.replace(sentence, sentence.replace(" ", "  ", 1)))
+
+
+@pytest.mark.slow
+def test_a_change_reruns_only_the_stages_that_read_it(repo):
+    """A module boundary is a cache boundary; each concern has its own seed; tracking retrains nothing."""
+    _repro(repo)
+    for path, sentence, stale in (
+        ("src/textrnn/training.py", "Stop training with a readable error", {"baseline", "train"}),  # a callback
+        ("src/textrnn/vectorize.py", "How text becomes ids.", {"tokenize", "export"}),  # the tokenizer spec
+        (
+            "src/textrnn/tokenized.py",
+            "What a model needs to know",
+            {"tokenize", "baseline", "train", "evaluate", "export"},
+        ),
+    ):
+        original = (repo / path).read_text()
+        _edit_docstring(repo / path, sentence)
+        assert _stale(repo) == stale, path
+        (repo / path).write_text(original)
+    assert _stale(repo) == set()
+    _edit(repo / "conf/trainer/default.yaml", "seed", 7)
+    assert _repro(repo) == ["compose", "train", "evaluate", "export"]
+    _edit(repo / "conf/tracking/mlflow.yaml", "experiment_name", "renamed")
+    assert _repro(repo) == ["compose"]
+    _edit(repo / "conf/dataset/synthetic.yaml", "seed", 7)
+    assert _repro(repo) == ["compose", "ingest", "tokenize", "baseline", "train", "evaluate", "export"]
+    _run(["git", "checkout", "--", "conf"], repo)  # as the other tests expect it (DVC's run cache restores)
+    _repro(repo)
+
+
 @pytest.mark.slow
 def test_exp_run_set_param_group_and_value(repo):
     _repro(repo)
@@ -156,6 +195,10 @@ def test_exp_run_set_param_group_and_value(repo):
     units = {"gru": gru["params"]["params.yaml"]["data"]["model"]["units"], "lstm": two["model"]["units"]}
     assert {f"gru-{units['gru']}-synthetic (gru)", f"lstm-{units['lstm']}-synthetic (two-epochs)"} <= names
     assert f"lstm-{units['lstm']}-synthetic" in names  # the `dvc repro` run before them: no experiment name
+
+    # A training seed of its own: the data, its tokens and the baseline stay as they are
+    seed_run = _run([dvc, "exp", "run", "-S", "trainer.seed=7", "-n", "seed-7"], repo)
+    assert re.findall(r"Running stage '(\w+)'", seed_run) == ["train", "evaluate", "export"], seed_run
 
 
 def _chromium(url: str, *args: str, cwd: Path) -> str:

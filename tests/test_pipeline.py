@@ -17,9 +17,9 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from tests.conftest import TINY
+from tests.conftest import TINY_OVERRIDES
 
-TINY_SIZES = [o for o in TINY if o.startswith("++dataset.sizes")]
+TINY_SIZES = [o for o in TINY_OVERRIDES if o.startswith("++dataset.sizes")]
 
 
 def _json(path) -> dict:
@@ -62,14 +62,14 @@ def test_baseline_records_majority_and_bag_of_words_accuracy(pipeline_run):
 def test_train_writes_models_history_and_one_mlflow_run(pipeline_run):
     cfg, workdir = pipeline_run
     models_dir = Path(cfg.paths.models)
-    assert {p.name for p in models_dir.iterdir()} == {"model.keras", "run.json"}  # EarlyStopping keeps the best
+    assert {p.name for p in models_dir.iterdir()} == {"model.keras", "mlflow_run.json"}  # EarlyStopping keeps the best
     with open(Path(cfg.paths.plots) / "training.csv") as handle:
         history = list(csv.DictReader(handle))
     assert [row["epoch"] for row in history] == ["1", "2"] and "val_accuracy" in history[0]  # as Keras prints
     assert not Path(cfg.paths.checkpoints).exists()  # BackupAndRestore cleans up after a finished fit
 
     client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
-    run = client.get_run(_json(models_dir / "run.json")["run_id"])
+    run = client.get_run(_json(models_dir / "mlflow_run.json")["run_id"])
     assert run.info.status == "FINISHED"
     assert run.data.params["model.family"] == "lstm" and run.data.params["trainer.epochs"] == "2"
     assert len(client.get_metric_history(run.info.run_id, "val_loss")) == 2
@@ -100,9 +100,10 @@ def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pip
     assert len(rows) == 80 and {r["actual"] for r in rows} <= {"negative", "positive"}
     assert sum(r["actual"] == r["predicted"] for r in rows) / 80 == pytest.approx(metrics["accuracy"])
     client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
-    run = client.get_run(_json(Path(cfg.paths.models) / "run.json")["run_id"])
+    run = client.get_run(_json(Path(cfg.paths.models) / "mlflow_run.json")["run_id"])
     assert run.data.metrics["test_accuracy"] == pytest.approx(metrics["accuracy"])
-    assert "test_bow_accuracy" in run.data.metrics
+    test_metrics = {name for name in run.data.metrics if name.startswith("test_")}
+    assert test_metrics == {"test_accuracy", "test_macro_f1", "test_loss", "test_gradient_by_lag"}  # not baseline's
     with open(Path(cfg.paths.plots) / "gradient_by_lag.csv") as handle:
         gradient = list(csv.DictReader(handle))
     assert [int(row["lag"]) for row in gradient] == list(range(len(gradient))) and len(gradient) > 5
@@ -176,7 +177,7 @@ PYFUNC = textwrap.dedent(
 
 def test_mlflow_model_has_a_string_signature_and_loads_without_textrnn(pipeline_run, tmp_path):
     cfg, workdir = pipeline_run
-    run_id = _json(Path(cfg.paths.models) / "run.json")["run_id"]
+    run_id = _json(Path(cfg.paths.models) / "mlflow_run.json")["run_id"]
     client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     [model_id] = [output.model_id for output in client.get_run(run_id).outputs.model_outputs]
     answer = _without_textrnn(PYFUNC, f"sqlite:///{workdir / 'mlflow.db'}", model_id, cwd=workdir)  # ./mlruns

@@ -22,6 +22,32 @@ def test_every_config_file_composes_and_passes_the_schema(choice):
     assert (CONF_DIR / group / f"{name}.yaml").is_file()
 
 
+@pytest.mark.parametrize("choice", CHOICES)
+def test_every_config_file_builds_its_library_objects(choice, tmp_path):
+    """What the stages build from it, without data or training: the tokenizer, and the compiled model."""
+    from pipelines import train
+
+    import keras
+    import numpy as np
+
+    from textrnn import distribute, tokenized, vectorize
+
+    cfg = compose_config([choice])
+    spec = vectorize.TokenizerSpec(**cfg.tokenizer)
+    serving_tokenizer = spec.layer(["[PAD]", "[UNK]", "a", "b"], ragged=False)
+    assert keras.ops.convert_to_numpy(serving_tokenizer(np.array(["a b", ""]))).shape == (2, spec.max_length)
+    tokenized.write_meta(tmp_path, tokenized.Meta(label_names=["x", "y", "z"], vocab_size=20))
+    cfg.paths.tokenized = str(tmp_path)
+    distribute.set_precision(cfg.trainer.precision)
+    try:
+        model = train.build_model(cfg, steps_per_epoch=10)
+    finally:
+        distribute.set_precision("float32")
+    optimizer = getattr(model.optimizer, "inner_optimizer", model.optimizer)  # mixed_float16: loss scaling around it
+    assert model.compiled and type(optimizer) is type(keras.optimizers.get(cfg.trainer.optimizer))
+    assert keras.ops.convert_to_numpy(model(np.ones((2, 5), "int32"))).shape == (2, 3)
+
+
 @pytest.mark.parametrize(
     ("override", "error"),
     [

@@ -189,7 +189,7 @@ def test_unknown_source_and_unknown_dataset_choice():
     cfg = compose_config()
     cfg.dataset.source = "ftp"
     with pytest.raises(TextrnnError, match=r"dataset\.source: unknown source 'ftp'"):
-        read(cfg.dataset, cfg.seed)
+        read(cfg.dataset)
     with pytest.raises(TextrnnError, match=r"conf/dataset/nope\.yaml: no such dataset; use one of ag_news_subset, "):
         compose_config(["dataset=nope"])
 
@@ -198,7 +198,7 @@ def test_unknown_source_and_unknown_dataset_choice():
 def test_sst2_preset_reads_the_shared_files():
     cfg = compose_config(["dataset=sst2", f"dataset.files.train.path={SST2 / 'train.tsv'}",
                           f"dataset.files.test.path={SST2 / 'dev.tsv'}"])  # fmt: skip
-    splits = read(cfg.dataset, cfg.seed)
+    splits = read(cfg.dataset)
     assert len(splits.train) + len(splits.validation) == 67349
     assert len(splits.test) == 872
     assert splits.test[0] == ("one long string of cliches .", 0)

@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 
 from tests.conftest import tiny_config
 from tests.test_pipeline import _without_textrnn
-from textrnn import models, pooling, training, vectorize
+from textrnn import models, pooling, tokenized, training, vectorize
 
 OPTIONS = (
     "tokenizer=wordpiece",
@@ -54,16 +54,16 @@ def _rows(lengths: list[int]) -> tf.data.Dataset:
 
 def test_length_boundaries_are_quantiles_of_the_lengths():
     lengths = np.array([1] * 50 + [2] * 25 + [10] * 25)
-    assert training.length_boundaries(lengths, 4) == [2, 3]  # quartiles 1, 2, 10: the top one is no boundary
-    assert training.length_boundaries(lengths, 1) == []
+    assert tokenized.length_boundaries(lengths, 4) == [2, 3]  # quartiles 1, 2, 10: the top one is no boundary
+    assert tokenized.length_boundaries(lengths, 1) == []
     with pytest.raises(ValueError, match="buckets must be a positive integer, got 0"):
-        training.length_boundaries(lengths, 0)
+        tokenized.length_boundaries(lengths, 0)
 
 
 def test_bucketing_batches_every_row_once_and_pads_less():
     lengths = [1, 9, 2, 8, 1, 9, 2, 8, 3, 7, 1, 9]
-    plain = training.batches(_rows(lengths), 4)
-    bucketed = training.batches(_rows(lengths), 4, bucket_boundaries=[5])
+    plain = tokenized.batches(_rows(lengths), 4)
+    bucketed = tokenized.batches(_rows(lengths), 4, bucket_boundaries=[5])
     labels = sorted(int(label) for _, batch in bucketed for label in batch)
     assert labels == list(range(len(lengths)))
     for tokens, batch in bucketed:  # each row intact: its id repeated its length, then padding
@@ -79,7 +79,7 @@ def test_bucketing_batches_every_row_once_and_pads_less():
         statistics.on_epoch_end(0, logs)
         assert logs["padded_fraction"] == pytest.approx(1 - sum(lengths) / cells)
     with pytest.raises(ValueError, match="bucket_boundaries must be increasing"):
-        training.batches(_rows(lengths), 4, bucket_boundaries=[5, 5])
+        tokenized.batches(_rows(lengths), 4, bucket_boundaries=[5, 5])
 
 
 def test_mean_and_max_pooling_ignore_padded_steps_and_give_zeros_for_an_empty_text():
@@ -146,7 +146,7 @@ def test_options_train_and_log_padding_and_throughput_per_epoch(options_run):
     for row in rows:
         assert 0.0 <= float(row["padded_fraction"]) < 0.5 and float(row["tokens_per_second"]) > 0
     client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
-    run = client.get_run(json.loads((Path(cfg.paths.models) / "run.json").read_text())["run_id"])
+    run = client.get_run(json.loads((Path(cfg.paths.models) / "mlflow_run.json").read_text())["run_id"])
     history = client.get_metric_history(run.info.run_id, "padded_fraction")
     assert sorted((m.step, m.value) for m in history) == [
         (i + 1, pytest.approx(float(row["padded_fraction"]))) for i, row in enumerate(rows)
@@ -170,7 +170,8 @@ print(json.dumps({
 
 def test_wordpiece_reads_an_unseen_word_as_its_pieces_in_the_saved_model(options_run, tmp_path):
     cfg, _ = options_run
-    layer = vectorize.load(cfg.paths.tokenized)
+    directory = cfg.paths.tokenized
+    layer = vectorize.TokenizerSpec(**tokenized.tokenizer_settings(directory)).layer(tokenized.vocabulary(directory))
     vocabulary = layer.get_vocabulary()
     assert vocabulary[:2] == ["[PAD]", "[UNK]"] and len(vocabulary) <= 600
     assert (Path(cfg.paths.tokenized) / "vocabulary.txt").read_text().splitlines() == vocabulary

@@ -24,6 +24,7 @@ import tensorflow as tf
 from tests.conftest import tiny_config
 from textrnn import distribute, training
 from textrnn.errors import TextrnnError
+from textrnn.tokenized import EpochShuffle, batches
 
 
 @pytest.fixture(scope="module")
@@ -302,12 +303,12 @@ def test_each_epochs_shuffle_depends_on_the_seed_and_the_epoch_alone():
     )
     rows = rows.map(lambda row: {"tokens": row["tokens"], "label": row["label"]})
 
-    def order(shuffle: training.EpochShuffle, epoch: int) -> list[int]:
+    def order(shuffle: EpochShuffle, epoch: int) -> list[int]:
         shuffle.on_epoch_begin(epoch)
-        return [int(label) for _, labels in training.batches(rows, 8, shuffle=shuffle) for label in labels]
+        return [int(label) for _, labels in batches(rows, 8, shuffle=shuffle) for label in labels]
 
-    first, again = training.EpochShuffle(seed=3), training.EpochShuffle(seed=3)
+    first, again = EpochShuffle(seed=3), EpochShuffle(seed=3)
     orders = [order(first, epoch) for epoch in range(3)]
     assert all(sorted(o) == list(range(20)) for o in orders) and len({tuple(o) for o in orders}) == 3
     assert order(again, 2) == orders[2]  # a fresh object, as in a resumed process, straight at epoch 2
-    assert order(training.EpochShuffle(seed=4), 0) != orders[0]
+    assert order(EpochShuffle(seed=4), 0) != orders[0]

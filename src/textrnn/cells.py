@@ -15,8 +15,11 @@ Weights have exactly the names, shapes and order of Keras's built-in cells
 ``reset_after=True``), so ``get_weights()`` of one is ``set_weights()`` of the other.
 
 Dropout is variational (Gal & Ghahramani, 2016): one input mask and one recurrent mask per
-sequence, reused at every step. The masks come from Keras's ``DropoutRNNCell`` machinery, which
-``keras.layers.RNN`` fills before its loop starts and clears after it ends.
+sequence, reused at every step and shared by all gates. The masks come from Keras's
+``DropoutRNNCell`` machinery, which ``keras.layers.RNN`` fills before its loop starts and clears
+after it ends. (Keras's ``LSTMCell`` and ``GRUCell`` switch to ``implementation=1`` when
+``recurrent_dropout > 0`` and then draw one mask per gate; with dropout, ours and theirs agree in
+distribution, not draw for draw.)
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-from keras import activations, initializers, ops, regularizers
+from keras import activations, constraints, initializers, ops, regularizers
 
 # Keras's RNN layer prepares per-sequence dropout masks only for cells that are instances of this
 # class (keras/src/layers/rnn/rnn.py, `_maybe_config_dropout_masks`); it has no public alias.
@@ -44,6 +47,25 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
 
     Subclasses set ``gates`` (how many ``units``-wide blocks the kernels hold) and implement
     :meth:`step`; most also override :meth:`build` and :meth:`project_inputs`.
+
+    Args:
+        units: size H of the hidden state.
+        activation: of the state (or candidate); default ``tanh``.
+        use_bias: whether the cell has a bias.
+        kernel_initializer, recurrent_initializer, bias_initializer: of ``kernel`` (the input
+            weights W), ``recurrent_kernel`` (U) and ``bias``.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties on those weights,
+            added to the layer's losses once per call.
+        kernel_constraint, recurrent_constraint, bias_constraint: applied to those weights after
+            each optimizer step.
+        dropout: fraction of the input units dropped (one mask per sequence).
+        recurrent_dropout: fraction of the previous state's units dropped (one mask per sequence).
+        seed: of the dropout masks.
+
+    Call arguments:
+        inputs: one step's input, ``[batch, features]``.
+        states: the previous states, a list (``[h]``, or ``[h, C]`` for the LSTMs).
+        training: whether dropout applies.
     """
 
     gates = 1
@@ -59,6 +81,9 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
         kernel_regularizer: Any = None,
         recurrent_regularizer: Any = None,
         bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
         seed: int | None = None,
@@ -78,6 +103,9 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = float(dropout)
         self.recurrent_dropout = float(recurrent_dropout)
         self.seed = seed
@@ -93,12 +121,14 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
             name="kernel",
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
         )
         self.recurrent_kernel = self.add_weight(
             shape=(self.units, width),
             name="recurrent_kernel",
             initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
         )
         self.bias = None
         if self.use_bias:
@@ -107,6 +137,7 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
                 name="bias",
                 initializer=self._bias_initializer(),
                 regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
             )
 
     def _bias_shape(self) -> tuple[int, ...]:
@@ -121,10 +152,12 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
         return ops.matmul(inputs, self.kernel)
 
     def add_bias(self, z: Any) -> Any:
-        """``z + b``, as a BiasAdd after the sum of the two matmuls, where Keras's cells add it too.
+        """``z + b``, added after the sum of the two matmuls ``x W + h U``.
 
-        (Grappler fuses a BiasAdd that directly follows a MatMul into one oneDNN kernel, which ran
-        the training step 1.3x slower on CPU in benchmarks/.)
+        Keras's ``LSTMCell`` adds it there too; its ``SimpleRNNCell`` adds it to ``x W`` before
+        adding ``h U`` (the same sum), and its ``GRUCell`` has two biases (see :class:`GRUCell`).
+        Adding it after the sum keeps Grappler from fusing a BiasAdd that directly follows a
+        MatMul into one oneDNN kernel, which ran the training step 1.3x slower on CPU in benchmarks/.
         """
         return ops.add(z, self.bias) if self.use_bias else z
 
@@ -164,6 +197,9 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,
@@ -188,8 +224,16 @@ class SimpleRNNCell(RecurrentCell):
     Args:
         units: size H of the hidden state.
         output_units: size O of the output projection y_t = W_hy h_t; ``None`` outputs h_t.
-        activation, use_bias, *_initializer, *_regularizer, dropout, recurrent_dropout, seed:
-            as in ``keras.layers.SimpleRNNCell``.
+            ``output_kernel`` takes the ``kernel_*`` initializer, regularizer and constraint.
+        **kwargs: the arguments of :class:`RecurrentCell` (as ``keras.layers.SimpleRNNCell``'s).
+
+    Call arguments: as :class:`RecurrentCell`; the states are ``[h]``.
+
+    Example:
+
+    >>> rnn = keras.layers.RNN(SimpleRNNCell(4, output_units=2))
+    >>> tuple(rnn(np.ones((3, 5, 8))).shape)
+    (3, 2)
     """
 
     def __init__(self, units: int, output_units: int | None = None, **kwargs: Any) -> None:
@@ -205,6 +249,7 @@ class SimpleRNNCell(RecurrentCell):
                 name="output_kernel",
                 initializer=self.kernel_initializer,
                 regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
             )
 
     def step(self, projected: Any, states: Any, training: bool = False) -> tuple[Any, list[Any]]:
@@ -243,7 +288,20 @@ class LSTMCell(RecurrentCell):
     ``keras.layers.LSTMCell``. With ``unit_forget_bias`` (default) b_f starts at 1 so that the
     cell remembers by default.
 
-    The states are ``[h, C]``.
+    Args:
+        units: size H of the hidden and cell states.
+        recurrent_activation: of the gates i, f, o; default ``sigmoid``.
+        unit_forget_bias: start b_f at 1 (the rest of the bias from ``bias_initializer``).
+        **kwargs: the arguments of :class:`RecurrentCell` (as ``keras.layers.LSTMCell``'s).
+
+    Call arguments: as :class:`RecurrentCell`; the states are ``[h, C]``.
+
+    Example:
+
+    >>> rnn = keras.layers.RNN(LSTMCell(4), return_state=True)
+    >>> h, h_again, c = rnn(np.ones((3, 5, 8)))
+    >>> tuple(c.shape)
+    (3, 4)
     """
 
     gates = 4
@@ -323,12 +381,42 @@ class PeepholeLSTMCell(LSTMCell):
 
     The diagonal peephole weights p_i, p_f, p_o are one extra weight ``peephole_kernel``
     ``[3, H]`` after the standard LSTM weights.
+
+    Args:
+        units: size H of the hidden and cell states.
+        peephole_initializer, peephole_regularizer, peephole_constraint: of ``peephole_kernel``.
+        **kwargs: the arguments of :class:`LSTMCell`.
+
+    Call arguments: as :class:`RecurrentCell`; the states are ``[h, C]``.
+
+    Example:
+
+    >>> cell = PeepholeLSTMCell(4, peephole_initializer="zeros")  # starts as a plain LSTM
+    >>> tuple(keras.layers.RNN(cell)(np.ones((3, 5, 8))).shape)
+    (3, 4)
     """
+
+    def __init__(
+        self,
+        units: int,
+        peephole_initializer: Any = "glorot_uniform",
+        peephole_regularizer: Any = None,
+        peephole_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(units, **kwargs)
+        self.peephole_initializer = initializers.get(peephole_initializer)
+        self.peephole_regularizer = regularizers.get(peephole_regularizer)
+        self.peephole_constraint = constraints.get(peephole_constraint)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         super().build(input_shape)
         self.peephole_kernel = self.add_weight(
-            shape=(3, self.units), name="peephole_kernel", initializer="glorot_uniform"
+            shape=(3, self.units),
+            name="peephole_kernel",
+            initializer=self.peephole_initializer,
+            regularizer=self.peephole_regularizer,
+            constraint=self.peephole_constraint,
         )
 
     def step(self, projected: Any, states: Any, training: bool = False) -> tuple[Any, list[Any]]:
@@ -341,6 +429,14 @@ class PeepholeLSTMCell(LSTMCell):
         o = self.recurrent_activation(z_o + p_o * c)
         h = o * self.activation(c)
         return h, [h, c]
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "peephole_initializer": initializers.serialize(self.peephole_initializer),
+            "peephole_regularizer": regularizers.serialize(self.peephole_regularizer),
+            "peephole_constraint": constraints.serialize(self.peephole_constraint),
+        }
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
@@ -356,6 +452,18 @@ class LayerNormLSTMCell(LSTMCell):
 
     with i, f, o the sigmoids of z_i, z_f, z_o. The three normalisations have their own gain
     and offset, created after the standard LSTM weights.
+
+    Args:
+        units: size H of the hidden and cell states.
+        norm_epsilon: the normalisations' epsilon.
+        **kwargs: the arguments of :class:`LSTMCell`.
+
+    Call arguments: as :class:`RecurrentCell`; the states are ``[h, C]``.
+
+    Example:
+
+    >>> tuple(keras.layers.RNN(LayerNormLSTMCell(4))(np.ones((3, 5, 8))).shape)
+    (3, 4)
     """
 
     def __init__(self, units: int, norm_epsilon: float = 1e-3, **kwargs: Any) -> None:
@@ -401,7 +509,21 @@ class GRUCell(RecurrentCell):
 
     Weights: ``kernel`` ``[D, 3H]``, ``recurrent_kernel`` ``[H, 3H]``, ``bias`` ``[2, 3H]``
     (row 0 input bias, row 1 recurrent bias), gate blocks z, r, h — the layout of
-    ``keras.layers.GRUCell(reset_after=True)``.
+    ``keras.layers.GRUCell(reset_after=True)``. The biases are where the equations put them, as
+    in Keras's GRU: b^x added to ``x W``, b^h to ``h U`` before the reset gate scales it — two
+    separate additions, not :meth:`add_bias` after the sum.
+
+    Args:
+        units: size H of the hidden state.
+        recurrent_activation: of the gates z and r; default ``sigmoid``.
+        **kwargs: the arguments of :class:`RecurrentCell` (as ``keras.layers.GRUCell``'s).
+
+    Call arguments: as :class:`RecurrentCell`; the states are ``[h]``.
+
+    Example:
+
+    >>> tuple(keras.layers.RNN(GRUCell(4))(np.ones((3, 5, 8))).shape)
+    (3, 4)
     """
 
     gates = 3

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-TINY = 1e-30  # probabilities are floored here before the log, so that an underflowed 0 stays finite
+PROBABILITY_FLOOR = 1e-30  # probabilities are floored here before the log, so that an underflowed 0 stays finite
 
 
 def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
@@ -67,7 +67,7 @@ def gradient_by_lag(model: keras.Model, token_batches: Iterable[np.ndarray]) -> 
                 inputs, inputs_mask = outputs, outputs_mask
                 outputs = layer(inputs, mask=inputs_mask) if with_mask else layer(inputs)
                 outputs_mask = layer.compute_mask(inputs, inputs_mask)
-            log_probabilities = tf.math.log(tf.maximum(tf.cast(outputs, tf.float32), TINY))
+            log_probabilities = tf.math.log(tf.maximum(tf.cast(outputs, tf.float32), PROBABILITY_FLOOR))
             score = tf.reduce_max(log_probabilities, axis=-1) - tf.reduce_mean(log_probabilities, axis=-1)
         # Examples are independent (no batch statistics), so the gradient of the sum is each one's own.
         norms = tf.norm(tf.cast(tape.gradient(score, embedded), tf.float32), axis=-1).numpy()

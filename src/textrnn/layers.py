@@ -113,34 +113,67 @@ def _cell_arguments(cell_class: type) -> list[str]:
 
 @keras.saving.register_keras_serializable(package="textrnn")
 class SimpleRNN(RecurrentLayer):
-    """Elman RNN over a sequence; see :class:`textrnn.cells.SimpleRNNCell` for the equations."""
+    """Elman RNN over a sequence; see :class:`textrnn.cells.SimpleRNNCell` for the equations.
+
+    Example:
+
+    >>> tuple(SimpleRNN(4, return_sequences=True)(np.ones((3, 5, 8))).shape)
+    (3, 5, 4)
+    """
 
     cell_class = cells.SimpleRNNCell
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
 class LSTM(RecurrentLayer):
-    """LSTM over a sequence; see :class:`textrnn.cells.LSTMCell` for the equations."""
+    """LSTM over a sequence; see :class:`textrnn.cells.LSTMCell` for the equations.
+
+    Example:
+
+    >>> layer = LSTM(4, dropout=0.1, kernel_constraint="non_neg")
+    >>> tuple(layer(np.ones((3, 5, 8))).shape), layer.dropout
+    ((3, 4), 0.1)
+    >>> tuple(keras.layers.Bidirectional(LSTM(4))(np.ones((3, 5, 8))).shape)
+    (3, 8)
+    """
 
     cell_class = cells.LSTMCell
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
 class PeepholeLSTM(RecurrentLayer):
-    """Peephole LSTM over a sequence; see :class:`textrnn.cells.PeepholeLSTMCell`."""
+    """Peephole LSTM over a sequence; see :class:`textrnn.cells.PeepholeLSTMCell`.
+
+    Example:
+
+    >>> tuple(PeepholeLSTM(4, peephole_initializer="zeros")(np.ones((3, 5, 8))).shape)
+    (3, 4)
+    """
 
     cell_class = cells.PeepholeLSTMCell
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
 class LayerNormLSTM(RecurrentLayer):
-    """Layer-normalised LSTM over a sequence; see :class:`textrnn.cells.LayerNormLSTMCell`."""
+    """Layer-normalised LSTM over a sequence; see :class:`textrnn.cells.LayerNormLSTMCell`.
+
+    Example:
+
+    >>> tuple(LayerNormLSTM(4, norm_epsilon=1e-5)(np.ones((3, 5, 8))).shape)
+    (3, 4)
+    """
 
     cell_class = cells.LayerNormLSTMCell
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
 class GRU(RecurrentLayer):
-    """GRU (reset after) over a sequence; see :class:`textrnn.cells.GRUCell` for the equations."""
+    """GRU (reset after) over a sequence; see :class:`textrnn.cells.GRUCell` for the equations.
+
+    Example:
+
+    >>> tuple(GRU(4, return_state=True)(np.ones((3, 5, 8)))[1].shape)
+    (3, 4)
+    """
 
     cell_class = cells.GRUCell

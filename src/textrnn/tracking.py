@@ -1,7 +1,7 @@
 """MLflow runs that several pipeline stages share and that survive a crash.
 
 ``train`` opens a run (or reopens the one a crashed attempt left, see :func:`start_run`);
-``evaluate`` and ``export`` reopen it through the reference file ``train`` writes.
+``evaluate`` and ``export`` reopen it through the reference file (:data:`RUN_REFERENCE`) ``train`` writes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import keras
 import mlflow
 from mlflow.entities import RunStatus
 
-from textrnn.io import write_json
+from textrnn.atomic import write_json
+
+RUN_REFERENCE = "mlflow_run.json"  # the name train gives the reference file beside its model
 
 
 def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -55,16 +57,15 @@ def start_run(
     experiment_name: str,
     run_name: str,
     reference: Path,
-    resume_from: Path | None = None,
+    run_id: str | None = None,
 ) -> Iterator[mlflow.ActiveRun]:
     """Open a run and write its reference (id and tracking URI) to ``reference``.
 
-    With ``resume_from`` naming a JSON file with the ``run_id`` of a crashed attempt, that run is
-    reopened, so one run holds every epoch of a training that was interrupted and resumed.
+    With ``run_id``, the run of a crashed attempt, that run is reopened, so one run holds every
+    epoch of a training that was interrupted and resumed.
     """
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_experiment(experiment_name)
-    run_id = json.loads(resume_from.read_text())["run_id"] if resume_from and resume_from.exists() else None
     with _ending(mlflow.start_run(run_id=run_id, run_name=None if run_id else run_name)) as run:
         write_json(reference, {"run_id": run.info.run_id, "tracking_uri": tracking_uri})
         yield run

@@ -1,4 +1,4 @@
-"""Batching, optimizers and ``fit`` for the classifiers: Keras optimizers, schedules, callbacks."""
+"""Optimizers and ``fit`` for the classifiers: Keras optimizers, schedules, callbacks."""
 
 from __future__ import annotations
 
@@ -15,97 +15,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from textrnn.atomic import write_json
 from textrnn.errors import TextrnnError
-from textrnn.io import write_json
 
 SCHEDULES = ("constant", "warmup_cosine", "reduce_on_plateau")
-
-
-class EpochShuffle(keras.callbacks.Callback):
-    """Rows in a new order every epoch, the order a function of ``(seed, epoch)`` alone.
-
-    ``Dataset.shuffle(reshuffle_each_iteration=True)`` draws each epoch's order from a generator
-    that starts over in every process, so a run resumed at epoch 3 would see epoch 1's order again.
-    Here each epoch's order is ``argsort(stateless_uniform(seed=[seed, epoch]))``, the epoch read
-    from a variable that this callback sets as each epoch begins: give the same object to
-    :func:`batches` and to ``fit``'s callbacks. It permutes the whole split, not a window of it.
-    """
-
-    def __init__(self, seed: int) -> None:
-        super().__init__()
-        self.seed = seed
-        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="shuffle_epoch")
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.epoch.assign(epoch)
-
-    def __call__(self, pairs: tf.data.Dataset) -> tf.data.Dataset:
-        tokens, labels = pairs.ragged_batch(2**31 - 1).get_single_element()  # the split, in memory
-        count = tf.shape(labels, out_type=tf.int64)[0]
-
-        def order(_: tf.Tensor) -> tf.data.Dataset:
-            seed = tf.stack([tf.constant(self.seed, tf.int64), self.epoch.read_value()])
-            return tf.data.Dataset.from_tensor_slices(tf.argsort(tf.random.stateless_uniform([count], seed)))
-
-        indices = tf.data.Dataset.from_tensors(0).flat_map(order)
-        return indices.map(lambda i: (tokens[i], labels[i])).apply(tf.data.experimental.assert_cardinality(count))
-
-
-def length_boundaries(lengths: np.ndarray, buckets: int) -> list[int]:
-    """Bucket boundaries for :func:`batches`: ``buckets`` length ranges holding about as many rows each.
-
-    ``lengths`` are the train split's row lengths; the boundaries are their quantiles (a bucket
-    holds lengths below its boundary), fewer than ``buckets - 1`` where quantiles coincide.
-    """
-    if not isinstance(buckets, int) or buckets < 1:
-        raise ValueError(f"buckets must be a positive integer, got {buckets!r}")
-    if len(lengths) == 0:
-        return []
-    quantiles = np.quantile(lengths, np.arange(1, buckets) / buckets, method="higher")
-    return sorted({int(q) + 1 for q in quantiles if q < lengths.max()})
-
-
-def batches(
-    dataset: tf.data.Dataset,
-    batch_size: int,
-    *,
-    shuffle: EpochShuffle | None = None,
-    bucket_boundaries: Sequence[int] = (),
-) -> tf.data.Dataset:
-    """``{"tokens", "label"}`` rows to right-padded ``(tokens, label)`` batches (padding id 0).
-
-    With ``shuffle`` the rows come in a new, seeded order every epoch (see :class:`EpochShuffle`).
-    With ``bucket_boundaries`` (see :func:`length_boundaries`) each batch is drawn from rows of
-    similar length (``Dataset.bucket_by_sequence_length``), so it is padded far less; the rows
-    then no longer come out in their order. Under a multi-worker strategy each worker reads every
-    ``num_workers``-th batch.
-    """
-    pairs = dataset.map(lambda row: (row["tokens"], row["label"]))
-    if bucket_boundaries:
-        if list(bucket_boundaries) != sorted(set(bucket_boundaries)) or bucket_boundaries[0] < 1:
-            raise ValueError(f"bucket_boundaries must be increasing positive lengths, got {list(bucket_boundaries)}")
-        count = _bucketed_batches(pairs, bucket_boundaries, batch_size)  # the rows in order: no shuffle pass
-    if shuffle is not None:
-        pairs = shuffle(pairs)
-    if bucket_boundaries:
-        batched = pairs.bucket_by_sequence_length(
-            lambda tokens, label: tf.shape(tokens)[0],
-            list(bucket_boundaries),
-            [batch_size] * (len(bucket_boundaries) + 1),
-        )
-        batched = batched.apply(tf.data.experimental.assert_cardinality(count))
-    else:
-        batched = pairs.padded_batch(batch_size, padded_shapes=([None], []))
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return batched.prefetch(tf.data.AUTOTUNE).with_options(options)
-
-
-def _bucketed_batches(pairs: tf.data.Dataset, boundaries: Sequence[int], batch_size: int) -> int:
-    """How many batches ``bucket_by_sequence_length`` makes of ``pairs``: whatever their order, the same."""
-    lengths = pairs.map(lambda tokens, label: tf.shape(tokens)[0]).batch(2**31 - 1).get_single_element().numpy()
-    per_bucket = np.bincount(np.searchsorted(boundaries, lengths, side="right"), minlength=len(boundaries) + 1)
-    return int(np.sum(-(-per_bucket // batch_size)))
 
 
 class EpochStatistics(keras.callbacks.Callback):
@@ -334,7 +247,7 @@ def fit(
     Keras's ``BackupAndRestore`` state, saved every epoch or every ``save_freq`` steps, and the
     callbacks' (:class:`TrainingState`): run the same training again after a crash and it resumes
     from there, as if it had not stopped; the backup is deleted when training completes. Give an
-    :class:`EpochShuffle` used by ``train`` in ``callbacks``. A diverging loss (see
+    :class:`~textrnn.tokenized.EpochShuffle` used by ``train`` in ``callbacks``. A diverging loss (see
     :class:`FailOnDivergence`) raises :class:`~textrnn.errors.TextrnnError`.
     """
     stateful: list[keras.callbacks.Callback] = [

@@ -8,9 +8,7 @@ registers its ops) before ``tf.saved_model.load``.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -169,31 +167,6 @@ def truncate(dataset: tf.data.Dataset, max_length: int) -> tf.data.Dataset:
     return dataset.map(lambda row: {"tokens": row["tokens"][:max_length], "label": row["label"]})
 
 
-def save_encoded(dataset: tf.data.Dataset, directory: Path) -> None:
-    """``{"tokens", "label"}`` rows as three ``.npy`` files: the ids end to end, each row's length, the labels.
-
-    Same data, same bytes — unlike ``tf.data.Dataset.save``, whose files carry a random run id —
-    so DVC sees an unchanged split as unchanged and a fresh clone's ``dvc repro`` matches ``dvc.lock``.
-    """
-    rows = list(dataset.as_numpy_iterator())
-    directory.mkdir(parents=True)
-    token_ids = [row["tokens"] for row in rows]
-    np.save(directory / "token_ids.npy", np.concatenate(token_ids) if rows else np.zeros(0, np.int32))
-    np.save(directory / "row_lengths.npy", np.array([len(ids) for ids in token_ids], dtype=np.int64))
-    np.save(directory / "labels.npy", np.array([row["label"] for row in rows], dtype=np.int64))
-
-
-def load_encoded(directory: Path) -> tf.data.Dataset:
-    """What :func:`save_encoded` wrote, as ``{"tokens": int32 [None], "label": int64}`` rows."""
-    tokens = tf.RaggedTensor.from_row_lengths(
-        np.load(directory / "token_ids.npy"), np.load(directory / "row_lengths.npy")
-    )
-    rows = tf.data.Dataset.from_tensor_slices({"tokens": tokens, "label": np.load(directory / "labels.npy")})
-    # A ragged tensor's rows come out with a (ragged-rank 0) RaggedTensorSpec; passing them through a
-    # map makes them the plain tensors that padded_batch and the models expect.
-    return rows.map(lambda row: {"tokens": row["tokens"], "label": row["label"]})
-
-
 def statistics(lengths: np.ndarray, oov_count: int, max_length: int) -> dict[str, float]:
     """Sequence-length statistics (in tokens, before truncation) and the OOV rate of one split."""
     total = int(lengths.sum())
@@ -215,18 +188,3 @@ def split_statistics(encoded: tf.data.Dataset, max_length: int) -> dict[str, flo
         lengths.append(tokens.row_lengths().numpy())
         oov += int(tf.reduce_sum(tf.cast(tokens.flat_values == OOV_ID, tf.int64)))
     return statistics(np.concatenate(lengths) if lengths else np.zeros(0, int), oov, max_length)
-
-
-def save(layer: keras.layers.Layer, spec: TokenizerSpec, directory: Path) -> None:
-    """Write ``vocabulary.txt`` (one token a line, index = id) and ``tokenizer.json`` (the spec)."""
-    vocabulary = layer.get_vocabulary()
-    (directory / "vocabulary.txt").write_text("\n".join(vocabulary) + "\n", encoding="utf-8")
-    (directory / "tokenizer.json").write_text(json.dumps(asdict(spec), indent=2) + "\n")
-
-
-def load(directory: str | Path, *, ragged: bool = True) -> keras.layers.Layer:
-    """The vectorizer saved by :func:`save`; ``ragged=False`` pads and truncates to ``max_length``."""
-    directory = Path(directory)
-    spec = TokenizerSpec(**json.loads((directory / "tokenizer.json").read_text()))
-    vocabulary = (directory / "vocabulary.txt").read_text(encoding="utf-8").split("\n")[:-1]
-    return spec.layer(vocabulary, ragged=ragged)

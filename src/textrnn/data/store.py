@@ -10,8 +10,8 @@ from pathlib import Path
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from textrnn.atomic import replace_directory
 from textrnn.data.sources import Splits
-from textrnn.io import replace_directory
 
 VERSION = "1.0.0"
 
