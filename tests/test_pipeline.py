@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+from pipelines import export
 from pipelines.common import ROOT
 
 import mlflow
@@ -18,6 +21,8 @@ import yaml
 from omegaconf import OmegaConf
 
 from tests.conftest import TINY_OVERRIDES
+from textrnn import tokenized
+from textrnn.errors import TextrnnError
 
 TINY_SIZES = [o for o in TINY_OVERRIDES if o.startswith("++dataset.sizes")]
 
@@ -123,9 +128,11 @@ SERVE = textwrap.dedent(
     random.seed(0)
     texts = ["a great film", "", "".join(random.choice(string.printable) for _ in range(10_000))]
     out = serve(texts=tf.constant(texts))
+    scalar = serve(texts=tf.constant("a great film"))
     print(json.dumps({
         "textrnn_imported": any(m.split(".")[0] == "textrnn" for m in sys.modules),
         "probabilities": out["probabilities"].numpy().tolist(),
+        "scalar": scalar["probabilities"].numpy().tolist(),
         "classes": out["classes"].numpy().astype(str).tolist(),
         "label": out["label"].numpy().astype(str).tolist(),
     }))
@@ -156,6 +163,26 @@ def test_exported_saved_model_answers_raw_strings_without_textrnn(pipeline_run, 
         assert sum(row) == pytest.approx(1.0, abs=1e-5)
     assert answer["classes"] == [["negative", "positive"]] * 3
     assert set(answer["label"]) <= {"negative", "positive"}
+    [scalar] = answer["scalar"]  # a scalar string: a batch of one
+    assert scalar == pytest.approx(answer["probabilities"][0], abs=1e-6)
+
+
+def test_export_refuses_a_vectorizer_that_differs_from_the_trained_one(pipeline_run, tmp_path):
+    """The parity check can fail: a vocabulary reordered after training gives other probabilities."""
+    cfg, _ = pipeline_run
+    cfg = copy.deepcopy(cfg)
+    tampered = tmp_path / "tokenized"
+    shutil.copytree(cfg.paths.tokenized, tampered)
+    vocabulary = tokenized.vocabulary(tampered)
+    (tampered / "vocabulary.txt").write_text("".join(f"{t}\n" for t in vocabulary[:2] + vocabulary[:1:-1]))
+    earlier = tmp_path / "saved_model"
+    earlier.mkdir()
+    (earlier / "saved_model.pb").write_text("the earlier export")
+    cfg.paths.tokenized, cfg.paths.saved_model, cfg.export.log_to_mlflow = str(tampered), str(earlier), False
+    with pytest.raises(TextrnnError, match=r"differ from the trained model's by .* the vectorizer does not encode"):
+        export.main(cfg)
+    assert [p.name for p in earlier.iterdir()] == ["saved_model.pb"]
+    assert (earlier / "saved_model.pb").read_text() == "the earlier export"
 
 
 PYFUNC = textwrap.dedent(

@@ -22,7 +22,7 @@ def test_every_config_file_composes_and_passes_the_schema(choice):
     assert (CONF_DIR / group / f"{name}.yaml").is_file()
 
 
-@pytest.mark.parametrize("choice", CHOICES)
+@pytest.mark.parametrize("choice", [*CHOICES, "trainer.schedule=warmup_cosine", "trainer.schedule=reduce_on_plateau"])
 def test_every_config_file_builds_its_library_objects(choice, tmp_path):
     """What the stages build from it, without data or training: the tokenizer, and the compiled model."""
     from pipelines import train
