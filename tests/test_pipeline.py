@@ -192,7 +192,11 @@ PYFUNC = textwrap.dedent(
     mlflow.set_tracking_uri(sys.argv[1])
     model = mlflow.pyfunc.load_model(f"models:/{sys.argv[2]}")
     out = model.predict(pandas.DataFrame({"text": ["a great film", ""]}))
+    import tensorflow as tf
+    serve = tf.saved_model.load(sys.argv[3]).signatures["serving_default"]
+    served = serve(texts=tf.constant(["a great film", ""]))["probabilities"].numpy()
     print(json.dumps({
+        "max_difference": float(abs(out.filter(like="probability_").to_numpy() - served).max()),
         "textrnn_imported": any(m.split(".")[0] == "textrnn" for m in sys.modules),
         "inputs": [i["name"] for i in model.metadata.signature.inputs.to_dict()],
         "columns": list(out.columns),
@@ -207,10 +211,12 @@ def test_mlflow_model_has_a_string_signature_and_loads_without_textrnn(pipeline_
     run_id = _json(Path(cfg.paths.models) / "mlflow_run.json")["run_id"]
     client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     [model_id] = [output.model_id for output in client.get_run(run_id).outputs.model_outputs]
-    answer = _without_textrnn(PYFUNC, f"sqlite:///{workdir / 'mlflow.db'}", model_id, cwd=workdir)  # ./mlruns
+    tracking_uri, saved_model = f"sqlite:///{workdir / 'mlflow.db'}", str(Path(cfg.paths.saved_model).resolve())
+    answer = _without_textrnn(PYFUNC, tracking_uri, model_id, saved_model, cwd=workdir)  # ./mlruns
     assert answer["inputs"] == ["text"]
     assert answer["columns"] == ["label", "probability_negative", "probability_positive"]
     assert answer["sums"] == pytest.approx([1.0, 1.0], abs=1e-5)
+    assert answer["max_difference"] <= 1e-6  # the MLflow model answers what the SavedModel answers
 
 
 def _failing_stage(module: str, *overrides: str, cwd: Path) -> str:
