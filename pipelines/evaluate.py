@@ -1,12 +1,15 @@
-"""Stage `evaluate`: test-set accuracy, macro-F1 and loss; the confusion matrix and the gradient
-by lag (how far back through time the trained model's gradient reaches) as DVC plots.
+"""Stage `evaluate`: the trained model on the test split — where it is wrong, how calibrated it is,
+how it fares on long inputs, how far back through time its gradient reaches.
 
     python -m pipelines.evaluate
 
-Reads params `trainer.batch_size`; reads `paths.tokenized`, `paths.models`; writes
-`paths.metrics`/evaluate.json, `paths.plots`/confusion.csv and `paths.plots`/gradient_by_lag.csv;
-logs all of it into the training run in MLflow (the gradient by lag also as metric
-`test_gradient_by_lag` with step = lag, which MLflow's UI charts).
+Reads params `trainer.batch_size`; reads `paths.ingested` (the test texts), `paths.tokenized`,
+`paths.models`. Writes `paths.metrics`/evaluate.json (accuracy, macro-F1, loss, expected
+calibration error); DVC plots in `paths.plots`: confusion.csv, per_class.csv (precision, recall,
+F1), reliability.csv (the reliability diagram), accuracy_by_length.csv, gradient_by_lag.csv; and
+`paths.reports`/confident_mistakes.csv (text, actual, predicted, probability). Logs all of it into
+the training run in MLflow (the gradient by lag also as metric `test_gradient_by_lag` with
+step = lag, which MLflow's UI charts).
 """
 
 from __future__ import annotations
@@ -25,44 +28,65 @@ from omegaconf import DictConfig
 
 from textrnn import evaluation, models, tokenized, tracking
 from textrnn.atomic import write_json, write_text
+from textrnn.data import store
+
+LENGTH_RANGES = 5  # accuracy by input length: quantile ranges of the test split's lengths
+MISTAKES = 20  # the most confident mistakes listed
+MISTAKE_COLUMNS = ["text", "actual", "predicted", "probability"]
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """``rows`` as CSV; no rows (a model without mistakes): the header of the mistakes table alone."""
     table = io.StringIO()
-    writer = csv.DictWriter(table, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(table, fieldnames=list(rows[0]) if rows else MISTAKE_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     write_text(path, table.getvalue())
 
 
 def main(cfg: DictConfig) -> None:
-    directory, models_dir = cfg.paths.tokenized, Path(cfg.paths.models)
+    directory, models_dir, plots = cfg.paths.tokenized, Path(cfg.paths.models), Path(cfg.paths.plots)
     label_names = tokenized.meta(directory).label_names
     model = models.load(models_dir / "model.keras")
     test_batches = tokenized.batches(tokenized.split(directory, "test"), cfg.trainer.batch_size)
     probabilities = model.predict(test_batches, verbose=0)
     labels = tokenized.labels(directory, "test")
-    metrics = evaluation.classification_metrics(labels, probabilities)
+    ece, reliability = evaluation.calibration(labels, probabilities)
+    metrics = {**evaluation.classification_metrics(labels, probabilities), "ece": ece}
     write_json(Path(cfg.paths.metrics) / "evaluate.json", metrics)
 
-    confusion_csv = Path(cfg.paths.plots) / "confusion.csv"
-    write_csv(confusion_csv, evaluation.confusion_rows(labels, probabilities, label_names))
-    gradient_csv = Path(cfg.paths.plots) / "gradient_by_lag.csv"
+    lengths = tokenized.lengths(directory, "test")
+    texts = [row["text"].decode() for row in store.load_split(cfg.paths.ingested, "test").as_numpy_iterator()]
+    report = {
+        plots / "confusion.csv": evaluation.confusion_rows(labels, probabilities, label_names),
+        plots / "per_class.csv": evaluation.per_class_metrics(labels, probabilities, label_names),
+        plots / "reliability.csv": reliability,
+        plots / "accuracy_by_length.csv": evaluation.accuracy_by_length(
+            labels, probabilities, lengths, tokenized.length_boundaries(lengths, LENGTH_RANGES)
+        ),
+        Path(cfg.paths.reports) / "confident_mistakes.csv": evaluation.confident_mistakes(
+            texts, labels, probabilities, label_names, MISTAKES
+        ),
+    }
     token_batches = (tokens for tokens, _ in test_batches.as_numpy_iterator())
-    gradient = evaluation.gradient_by_lag(model, token_batches)
-    write_csv(gradient_csv, gradient)
+    report[plots / "gradient_by_lag.csv"] = gradient = evaluation.gradient_by_lag(model, token_batches)
+    for path, rows in report.items():
+        write_csv(path, rows)
+    log_to_run(models_dir / tracking.RUN_REFERENCE, metrics, gradient, list(report))
+    log.info("test: %s", metrics)
 
-    with tracking.resume_run(models_dir / tracking.RUN_REFERENCE) as active:
+
+def log_to_run(reference: Path, metrics: dict[str, float], gradient: list[dict[str, Any]], files: list[Path]) -> None:
+    """Metrics, the gradient by lag (step = lag, which MLflow's chart draws) and the report's files."""
+    with tracking.resume_run(reference) as active:
         mlflow.log_metrics({f"test_{name}": value for name, value in metrics.items()})
-        # One point per lag, so that MLflow's metric chart draws the profile (step = lag).
         now = int(time.time() * 1000)
         points = [Metric("test_gradient_by_lag", row["gradient_norm"], now, row["lag"]) for row in gradient]
         client = mlflow.MlflowClient()
         for start in range(0, len(points), 1000):  # MLflow takes at most 1,000 metrics per batch
             client.log_batch(active.info.run_id, metrics=points[start : start + 1000])
-        mlflow.log_artifact(str(confusion_csv))
-        mlflow.log_artifact(str(gradient_csv))
-    log.info("test: %s", metrics)
+        for path in files:
+            mlflow.log_artifact(str(path))
 
 
 if __name__ == "__main__":

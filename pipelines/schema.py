@@ -134,6 +134,7 @@ class Paths:
     checkpoints: str = MISSING
     metrics: str = MISSING
     plots: str = MISSING
+    reports: str = MISSING
     saved_model: str = MISSING
 
 

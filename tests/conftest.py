@@ -12,7 +12,7 @@ import pytest
 from omegaconf import DictConfig
 
 SST2 = ROOT.parent / "shared" / "data" / "sst2"
-STAGE_PATHS = ("ingested", "tokenized", "models", "checkpoints", "metrics", "plots", "saved_model")
+STAGE_PATHS = ("ingested", "tokenized", "models", "checkpoints", "metrics", "plots", "reports", "saved_model")
 TINY_OVERRIDES = (
     "++dataset.sizes.train=400",
     "++dataset.sizes.validation=80",

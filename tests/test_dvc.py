@@ -90,7 +90,7 @@ def test_repro_runs_every_stage_then_nothing(repo):
     assert _repro(repo) == ["compose", "ingest", "tokenize", "baseline", "train", "evaluate", "export"]
     assert _repro(repo) == []
     metrics = json.loads((repo / "metrics/evaluate.json").read_text())
-    assert set(metrics) == {"accuracy", "macro_f1", "loss"}
+    assert set(metrics) == {"accuracy", "macro_f1", "loss", "ece"}
 
 
 @pytest.mark.slow
@@ -221,7 +221,7 @@ def test_plots_show_draws_every_chart_offline(repo, tmp_path):
     assert "cdn.jsdelivr.net" not in page.read_text()
     dom = _chromium(page.as_uri(), "--dump-dom", cwd=tmp_path)
     # vega-embed puts one canvas of class "marks" in each chart's div once Vega has drawn it
-    charts = ["accuracy", "loss", "plots/confusion.csv", "plots/gradient_by_lag.csv"]
+    charts = ["accuracy", "loss", "confusion", "per_class", "reliability", "accuracy_by_length", "gradient_by_lag"]
     assert dom.count('class="marks"') == len(charts), dom[:2000]
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "dvc_plots.png"

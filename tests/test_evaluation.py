@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import pytest
 
 from textrnn import evaluation, layers
 from textrnn.data import memory
@@ -60,3 +61,41 @@ def test_first_token_task_labels_depend_on_the_first_token_only():
     assert np.array_equal(labels, (tokens[:, 0] < 11).astype(np.int32))
     again, _ = memory.first_token_task(4000, lag=30, vocab_size=20, seed=1)
     assert np.array_equal(tokens, again)
+
+
+# A fixed example, computed by hand: predictions 0, 1, 1, 0, 1 against labels 0, 0, 1, 1, 1.
+LABELS = np.array([0, 0, 1, 1, 1])
+PROBABILITIES = np.array([[0.9, 0.1], [0.4, 0.6], [0.3, 0.7], [0.8, 0.2], [0.45, 0.55]])
+
+
+def test_per_class_metrics_against_counts_by_hand():
+    rows = evaluation.per_class_metrics(LABELS, PROBABILITIES, ["neg", "pos"])
+    # neg: TP 1, FP 1 (row 3), FN 1 (row 1); pos: TP 2, FP 1 (row 1), FN 1 (row 3)
+    assert [r["class"] for r in rows] == ["neg", "pos"] and [r["support"] for r in rows] == [2, 3]
+    for row, expected in zip(rows, (1 / 2, 2 / 3), strict=True):
+        assert row["precision"] == pytest.approx(expected) and row["recall"] == pytest.approx(expected)
+        assert row["f1"] == pytest.approx(expected)
+
+
+def test_calibration_error_and_reliability_rows_by_hand():
+    error, rows = evaluation.calibration(LABELS, PROBABILITIES, bins=10)
+    # each example alone in its bin: |1-0.9| + |0-0.6| + |1-0.7| + |0-0.8| + |1-0.55| = 2.25, over 5
+    assert error == pytest.approx(0.45)
+    assert [r["examples"] for r in rows] == [1] * 5
+    assert [r["confidence"] for r in rows] == pytest.approx([0.55, 0.6, 0.7, 0.8, 0.9])
+    assert [r["accuracy"] for r in rows] == [1.0, 0.0, 1.0, 0.0, 1.0]
+    two_bins, _ = evaluation.calibration(LABELS, PROBABILITIES, bins=2)  # one bin [0.5, 1] holds all: |0.6 - 0.71|
+    assert two_bins == pytest.approx(abs(3 / 5 - (0.9 + 0.6 + 0.7 + 0.8 + 0.55) / 5))
+
+
+def test_accuracy_by_length_and_confident_mistakes_by_hand():
+    rows = evaluation.accuracy_by_length(LABELS, PROBABILITIES, np.array([1, 2, 3, 10, 12]), [3])
+    assert rows == [
+        {"lengths": "0-2", "accuracy": 0.5, "examples": 2},
+        {"lengths": "3-12", "accuracy": pytest.approx(2 / 3), "examples": 3},
+    ]
+    texts = ["a", "b", "c", "d", "e"]
+    mistakes = evaluation.confident_mistakes(texts, LABELS, PROBABILITIES, ["neg", "pos"], count=5)
+    assert [(m["text"], m["actual"], m["predicted"]) for m in mistakes] == [("d", "pos", "neg"), ("b", "neg", "pos")]
+    assert [m["probability"] for m in mistakes] == pytest.approx([0.8, 0.6])
+    assert len(evaluation.confident_mistakes(texts, LABELS, PROBABILITIES, ["neg", "pos"], count=1)) == 1

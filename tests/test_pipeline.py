@@ -27,6 +27,11 @@ from textrnn.errors import TextrnnError
 TINY_SIZES = [o for o in TINY_OVERRIDES if o.startswith("++dataset.sizes")]
 
 
+def _csv(path) -> list[dict[str, str]]:
+    with open(path) as handle:
+        return list(csv.DictReader(handle))
+
+
 def _json(path) -> dict:
     return json.loads(Path(path).read_text())
 
@@ -99,7 +104,7 @@ def test_train_writes_models_history_and_one_mlflow_run(pipeline_run):
 def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pipeline_run):
     cfg, workdir = pipeline_run
     metrics = _json(Path(cfg.paths.metrics) / "evaluate.json")
-    assert set(metrics) == {"accuracy", "macro_f1", "loss"}
+    assert set(metrics) == {"accuracy", "macro_f1", "loss", "ece"}
     with open(Path(cfg.paths.plots) / "confusion.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 80 and {r["actual"] for r in rows} <= {"negative", "positive"}
@@ -108,7 +113,20 @@ def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pip
     run = client.get_run(_json(Path(cfg.paths.models) / "mlflow_run.json")["run_id"])
     assert run.data.metrics["test_accuracy"] == pytest.approx(metrics["accuracy"])
     test_metrics = {name for name in run.data.metrics if name.startswith("test_")}
-    assert test_metrics == {"test_accuracy", "test_macro_f1", "test_loss", "test_gradient_by_lag"}  # not baseline's
+    assert test_metrics == {"test_accuracy", "test_macro_f1", "test_loss", "test_ece", "test_gradient_by_lag"}
+    report = {
+        name: _csv(Path(cfg.paths.plots) / f"{name}.csv") for name in ("per_class", "reliability", "accuracy_by_length")
+    }
+    assert [row["class"] for row in report["per_class"]] == ["negative", "positive"]
+    assert sum(int(r["support"]) for r in report["per_class"]) == 80
+    assert sum(int(r["examples"]) for r in report["reliability"]) == 80
+    assert sum(int(r["examples"]) for r in report["accuracy_by_length"]) == 80
+    mistakes = _csv(Path(cfg.paths.reports) / "confident_mistakes.csv")
+    assert len(mistakes) == min(20, round(80 * (1 - metrics["accuracy"])))
+    assert all(m["actual"] != m["predicted"] and float(m["probability"]) >= 0.5 for m in mistakes)
+    assert {"per_class.csv", "reliability.csv", "confident_mistakes.csv"} <= {
+        a.path for a in client.list_artifacts(run.info.run_id)
+    }
     with open(Path(cfg.paths.plots) / "gradient_by_lag.csv") as handle:
         gradient = list(csv.DictReader(handle))
     assert [int(row["lag"]) for row in gradient] == list(range(len(gradient))) and len(gradient) > 5

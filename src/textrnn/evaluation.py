@@ -1,10 +1,13 @@
-"""Test-set metrics with Keras's metric objects, the rows of a confusion matrix, and how far back
-through time a trained classifier's gradient reaches."""
+"""Test-set metrics with Keras's metric objects, per class, by input length and as calibration;
+the rows of a confusion matrix; the most confident mistakes; and how far back through time a
+trained classifier's gradient reaches."""
 
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -23,6 +26,88 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dic
     f1.update_state(np.eye(num_classes, dtype="float32")[labels], predicted)
     loss = keras.losses.SparseCategoricalCrossentropy()(labels, probabilities)
     return {"accuracy": float(accuracy.result()), "macro_f1": float(f1.result()), "loss": float(loss)}
+
+
+def per_class_metrics(
+    labels: np.ndarray, probabilities: np.ndarray, label_names: Sequence[str]
+) -> list[dict[str, Any]]:
+    """One row per class: ``precision``, ``recall``, ``f1`` of the argmax predictions, and ``support``."""
+    num_classes = len(label_names)
+    actual = np.eye(num_classes, dtype="float32")[labels]
+    predicted = np.eye(num_classes, dtype="float32")[probabilities.argmax(-1)]
+    rows = []
+    for index, name in enumerate(label_names):
+        precision, recall = keras.metrics.Precision(class_id=index), keras.metrics.Recall(class_id=index)
+        precision.update_state(actual, predicted)
+        recall.update_state(actual, predicted)
+        p, r = float(precision.result()), float(recall.result())
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        rows.append({"class": name, "precision": p, "recall": r, "f1": f1, "support": int(actual[:, index].sum())})
+    return rows
+
+
+def calibration(labels: np.ndarray, probabilities: np.ndarray, bins: int = 10) -> tuple[float, list[dict[str, Any]]]:
+    """Expected calibration error and the reliability diagram's rows (Guo et al., 2017).
+
+    Predictions are grouped by confidence (the top probability) into ``bins`` equal-width bins of
+    [0, 1]; each non-empty bin gives a row ``{"bin", "confidence", "accuracy", "examples"}`` (means
+    over its examples). The error is ``Σ_b (n_b / N) · |accuracy_b − confidence_b|``.
+    """
+    confidence = probabilities.max(-1)
+    correct = probabilities.argmax(-1) == labels
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    rows, error = [], 0.0
+    for b in range(bins):
+        members = which == b
+        if not members.any():
+            continue
+        accuracy, mean_confidence = float(correct[members].mean()), float(confidence[members].mean())
+        error += members.sum() / len(labels) * abs(accuracy - mean_confidence)
+        rows.append(
+            {"bin": (b + 1) / bins, "confidence": mean_confidence, "accuracy": accuracy, "examples": int(members.sum())}
+        )
+    return float(error), rows
+
+
+def accuracy_by_length(
+    labels: np.ndarray, probabilities: np.ndarray, lengths: np.ndarray, boundaries: Sequence[int]
+) -> list[dict[str, Any]]:
+    """Accuracy per range of input length (in tokens): ranges end before each of ``boundaries``.
+
+    One row per non-empty range, ``{"lengths": "4-7", "accuracy", "examples"}``.
+    """
+    edges = [0, *boundaries, int(lengths.max(initial=0)) + 1]
+    correct = probabilities.argmax(-1) == labels
+    rows = []
+    for low, high in itertools.pairwise(edges):
+        members = (lengths >= low) & (lengths < high)
+        if members.any():
+            rows.append(
+                {
+                    "lengths": f"{low}-{high - 1}",
+                    "accuracy": float(correct[members].mean()),
+                    "examples": int(members.sum()),
+                }
+            )
+    return rows
+
+
+def confident_mistakes(
+    texts: Sequence[str], labels: np.ndarray, probabilities: np.ndarray, label_names: Sequence[str], count: int
+) -> list[dict[str, Any]]:
+    """The ``count`` wrong predictions made with the highest probability, most confident first."""
+    predicted = probabilities.argmax(-1)
+    wrong = np.flatnonzero(predicted != labels)
+    order = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][:count]
+    return [
+        {
+            "text": texts[i],
+            "actual": label_names[labels[i]],
+            "predicted": label_names[predicted[i]],
+            "probability": float(probabilities[i, predicted[i]]),
+        }
+        for i in order
+    ]
 
 
 def majority_accuracy(train_labels: np.ndarray, test_labels: np.ndarray) -> float:
