@@ -32,13 +32,14 @@ from textrnn.data import store
 
 LENGTH_RANGES = 5  # accuracy by input length: quantile ranges of the test split's lengths
 MISTAKES = 20  # the most confident mistakes listed
-MISTAKE_COLUMNS = ["text", "actual", "predicted", "probability"]
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     """``rows`` as CSV; no rows (a model without mistakes): the header of the mistakes table alone."""
     table = io.StringIO()
-    writer = csv.DictWriter(table, fieldnames=list(rows[0]) if rows else MISTAKE_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(
+        table, fieldnames=list(rows[0]) if rows else evaluation.MISTAKE_COLUMNS, lineterminator="\n"
+    )
     writer.writeheader()
     writer.writerows(rows)
     write_text(path, table.getvalue())

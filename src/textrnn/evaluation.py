@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+MISTAKE_COLUMNS = ("text", "actual", "predicted", "probability")  # the rows of confident_mistakes()
 PROBABILITY_FLOOR = 1e-30  # probabilities are floored here before the log, so that an underflowed 0 stays finite
 
 
@@ -100,12 +101,13 @@ def confident_mistakes(
     wrong = np.flatnonzero(predicted != labels)
     order = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][:count]
     return [
-        {
-            "text": texts[i],
-            "actual": label_names[labels[i]],
-            "predicted": label_names[predicted[i]],
-            "probability": float(probabilities[i, predicted[i]]),
-        }
+        dict(
+            zip(
+                MISTAKE_COLUMNS,
+                (texts[i], label_names[labels[i]], label_names[predicted[i]], float(probabilities[i, predicted[i]])),
+                strict=True,
+            )
+        )
         for i in order
     ]
 
