@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,10 @@ LENGTH_RANGES = 5  # accuracy by input length: quantile ranges of the test split
 MISTAKES = 20  # the most confident mistakes listed
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    """``rows`` as CSV; no rows (a model without mistakes): the header of the mistakes table alone."""
+def write_csv(path: Path, rows: list[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+    """``rows`` as CSV; the header is ``columns`` (for a table that may be empty) or the first row's keys."""
     table = io.StringIO()
-    writer = csv.DictWriter(
-        table, fieldnames=list(rows[0]) if rows else evaluation.MISTAKE_COLUMNS, lineterminator="\n"
-    )
+    writer = csv.DictWriter(table, fieldnames=columns or list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     write_text(path, table.getvalue())
@@ -57,7 +56,6 @@ def main(cfg: DictConfig) -> None:
     write_json(Path(cfg.paths.metrics) / "evaluate.json", metrics)
 
     lengths = tokenized.lengths(directory, "test")
-    texts = [row["text"].decode() for row in store.load_split(cfg.paths.ingested, "test").as_numpy_iterator()]
     report = {
         plots / "confusion.csv": evaluation.confusion_rows(labels, probabilities, label_names),
         plots / "per_class.csv": evaluation.per_class_metrics(labels, probabilities, label_names),
@@ -65,15 +63,16 @@ def main(cfg: DictConfig) -> None:
         plots / "accuracy_by_length.csv": evaluation.accuracy_by_length(
             labels, probabilities, lengths, tokenized.length_boundaries(lengths, LENGTH_RANGES)
         ),
-        Path(cfg.paths.reports) / "confident_mistakes.csv": evaluation.confident_mistakes(
-            texts, labels, probabilities, label_names, MISTAKES
-        ),
     }
+    mistakes_csv = Path(cfg.paths.reports) / "confident_mistakes.csv"  # empty for a model without mistakes
+    texts = [row["text"].decode() for row in store.load_split(cfg.paths.ingested, "test").as_numpy_iterator()]
+    mistakes = evaluation.confident_mistakes(texts, labels, probabilities, label_names, MISTAKES)
+    write_csv(mistakes_csv, mistakes, columns=evaluation.MISTAKE_COLUMNS)
     token_batches = (tokens for tokens, _ in test_batches.as_numpy_iterator())
     report[plots / "gradient_by_lag.csv"] = gradient = evaluation.gradient_by_lag(model, token_batches)
     for path, rows in report.items():
         write_csv(path, rows)
-    log_to_run(models_dir / tracking.RUN_REFERENCE, metrics, gradient, list(report))
+    log_to_run(models_dir / tracking.RUN_REFERENCE, metrics, gradient, [*report, mistakes_csv])
     log.info("test: %s", metrics)
 
 

@@ -388,7 +388,9 @@ def test_the_peephole_weights_take_their_own_initializer_and_regularizer(inputs)
     layer(inputs)
     np.testing.assert_array_equal(layer.cell.peephole_kernel.numpy(), np.ones((3, H)))
     assert len(layer.losses) == 1 and float(layer.losses[0]) == pytest.approx(3 * H)
-    assert layers.PeepholeLSTM.from_config(layer.get_config()).peephole_initializer.get_config() == {}
+    restored = layers.PeepholeLSTM.from_config(layer.get_config())
+    assert isinstance(restored.peephole_initializer, keras.initializers.Ones)
+    assert isinstance(restored.peephole_regularizer, keras.regularizers.L1)
 
 
 @pytest.mark.parametrize("module", [cells, layers])
