@@ -226,6 +226,8 @@ def test_plots_show_draws_every_chart_offline(repo, tmp_path):
     # vega-embed puts one canvas of class "marks" in each chart's div once Vega has drawn it
     charts = ["accuracy", "loss", "confusion", "per_class", "reliability", "accuracy_by_length", "gradient_by_lag"]
     assert dom.count('class="marks"') == len(charts), dom[:2000]
+    gate_views = [f'<img src="static/workspace_reports_gates_test_{i}.png">' for i in range(3)]  # image plots
+    assert all(view in dom for view in gate_views)
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "dvc_plots.png"
     _chromium(page.as_uri(), f"--screenshot={screenshot}", "--window-size=1280,1100", cwd=tmp_path)

@@ -124,9 +124,13 @@ def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pip
     mistakes = _csv(Path(cfg.paths.reports) / "confident_mistakes.csv")
     assert len(mistakes) == min(20, round(80 * (1 - metrics["accuracy"])))
     assert all(m["actual"] != m["predicted"] and float(m["probability"]) >= 0.5 for m in mistakes)
-    assert {"per_class.csv", "reliability.csv", "confident_mistakes.csv"} <= {
+    assert {"per_class.csv", "reliability.csv", "confident_mistakes.csv", "gates"} <= {
         a.path for a in client.list_artifacts(run.info.run_id)
     }
+    views = sorted(path.name for path in (Path(cfg.paths.reports) / "gates").iterdir())
+    assert views == ["test_0.png", "test_1.png", "test_2.png"]
+    assert [a.path for a in client.list_artifacts(run.info.run_id, "gates")] == [f"gates/{v}" for v in views]
+    assert (Path(cfg.paths.reports) / "gates" / views[0]).read_bytes().startswith(b"\x89PNG")
     with open(Path(cfg.paths.plots) / "gradient_by_lag.csv") as handle:
         gradient = list(csv.DictReader(handle))
     assert [int(row["lag"]) for row in gradient] == list(range(len(gradient))) and len(gradient) > 5

@@ -4,7 +4,10 @@ Every cell splits one time step into two halves:
 
 * ``project_inputs(x)`` — the part that depends on the input only, ``x W``; it works on
   ``[batch, features]`` and on whole sequences ``[batch, time, features]``.
-* ``step(x_proj, states)`` — the rest: ``h_{t-1} U``, the biases and the gate arithmetic.
+* ``step(x_proj, states)`` — the rest: ``h_{t-1} U``, the biases and the gate arithmetic. It
+  returns what ``keras.layers.RNN`` needs from :meth:`~RecurrentCell.step_values`, which names
+  every quantity of the step (the gates, the candidate, the new states), so that tools such as
+  :mod:`textrnn.gates` read a trained cell's gates from the same code that trains it.
 
 ``call`` is the two together, which is what ``keras.layers.RNN`` runs at every step. (Running
 ``project_inputs`` once over a whole sequence before the loop was measured slower on a 2-core CPU;
@@ -24,7 +27,7 @@ distribution, not draw for draw.)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 from keras import activations, constraints, initializers, ops, regularizers
@@ -45,8 +48,9 @@ __all__ = [
 class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
     """Shared plumbing of the cells: weights of the Keras layout, dropout, config.
 
-    Subclasses set ``gates`` (how many ``units``-wide blocks the kernels hold) and implement
-    :meth:`step`; most also override :meth:`build` and :meth:`project_inputs`.
+    Subclasses set ``gates`` (how many ``units``-wide blocks the kernels hold), name their gates
+    (``gate_names``), states (``state_names``, in the order of ``state_size``) and output, and
+    implement :meth:`step_values`; most also override :meth:`build` and :meth:`project_inputs`.
 
     Args:
         units: size H of the hidden state.
@@ -69,6 +73,9 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
     """
 
     gates = 1
+    gate_names: ClassVar[tuple[str, ...]] = ()
+    state_names: ClassVar[tuple[str, ...]] = ("h",)
+    output_name: ClassVar[str] = "h"
 
     def __init__(
         self,
@@ -163,6 +170,12 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
 
     def step(self, projected: Any, states: Any, training: bool = False) -> tuple[Any, list[Any]]:
         """The recurrent half of one step, given ``project_inputs`` of this step's input."""
+        values = self.step_values(projected, states, training=training)
+        return values[self.output_name], [values[name] for name in self.state_names]
+
+    def step_values(self, projected: Any, states: Any, training: bool = False) -> dict[str, Any]:
+        """Every named quantity of one step, ``[batch, units]`` each: the gates (``gate_names``),
+        the new states (``state_names``) and the output (``output_name``), in the equations' symbols."""
         raise NotImplementedError
 
     def call(self, inputs: Any, states: Any, training: bool = False) -> tuple[Any, list[Any]]:
@@ -236,6 +249,8 @@ class SimpleRNNCell(RecurrentCell):
     (3, 2)
     """
 
+    output_name = "y"
+
     def __init__(self, units: int, output_units: int | None = None, **kwargs: Any) -> None:
         super().__init__(units, **kwargs)
         self.output_units = output_units
@@ -252,13 +267,13 @@ class SimpleRNNCell(RecurrentCell):
                 constraint=self.kernel_constraint,
             )
 
-    def step(self, projected: Any, states: Any, training: bool = False) -> tuple[Any, list[Any]]:
+    def step_values(self, projected: Any, states: Any, training: bool = False) -> dict[str, Any]:
         h_tm1 = states[0] if isinstance(states, (list, tuple)) else states
         h = self.activation(
             self.add_bias(projected + ops.matmul(self.drop_state(h_tm1, training), self.recurrent_kernel))
         )
         y = ops.matmul(h, self.output_kernel) if self.output_units else h
-        return y, [h]
+        return {"h": h, "y": y}
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "output_units": self.output_units}
@@ -305,6 +320,8 @@ class LSTMCell(RecurrentCell):
     """
 
     gates = 4
+    gate_names = ("i", "f", "o")
+    state_names = ("h", "c")
 
     def __init__(
         self,
@@ -341,15 +358,15 @@ class LSTMCell(RecurrentCell):
     def recurrent_projection(self, h_tm1: Any) -> Any:
         return ops.matmul(h_tm1, self.recurrent_kernel)
 
-    def step(self, projected: Any, states: Any, training: bool = False) -> tuple[Any, list[Any]]:
+    def step_values(self, projected: Any, states: Any, training: bool = False) -> dict[str, Any]:
         h_tm1, c_tm1 = states[0], states[1]
         z_i, z_f, z_c, z_o = ops.split(self.gate_inputs(projected, h_tm1, training), 4, axis=1)
         i = self.recurrent_activation(z_i)
         f = self.recurrent_activation(z_f)
-        c = self.new_cell_state(f, c_tm1, i, self.activation(z_c))
+        candidate = self.activation(z_c)
+        c = self.new_cell_state(f, c_tm1, i, candidate)
         o = self.recurrent_activation(z_o)
-        h = o * self.activation(c)
-        return h, [h, c]
+        return {"i": i, "f": f, "candidate": candidate, "c": c, "o": o, "h": o * self.activation(c)}
 
     def new_cell_state(self, f: Any, c_tm1: Any, i: Any, candidate: Any) -> Any:
         """``C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t``."""
@@ -419,16 +436,16 @@ class PeepholeLSTMCell(LSTMCell):
             constraint=self.peephole_constraint,
         )
 
-    def step(self, projected: Any, states: Any, training: bool = False) -> tuple[Any, list[Any]]:
+    def step_values(self, projected: Any, states: Any, training: bool = False) -> dict[str, Any]:
         h_tm1, c_tm1 = states[0], states[1]
         z_i, z_f, z_c, z_o = ops.split(self.gate_inputs(projected, h_tm1, training), 4, axis=1)
         p_i, p_f, p_o = self.peephole_kernel[0], self.peephole_kernel[1], self.peephole_kernel[2]
         i = self.recurrent_activation(z_i + p_i * c_tm1)
         f = self.recurrent_activation(z_f + p_f * c_tm1)
-        c = self.new_cell_state(f, c_tm1, i, self.activation(z_c))
+        candidate = self.activation(z_c)
+        c = self.new_cell_state(f, c_tm1, i, candidate)
         o = self.recurrent_activation(z_o + p_o * c)
-        h = o * self.activation(c)
-        return h, [h, c]
+        return {"i": i, "f": f, "candidate": candidate, "c": c, "o": o, "h": o * self.activation(c)}
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -527,6 +544,7 @@ class GRUCell(RecurrentCell):
     """
 
     gates = 3
+    gate_names = ("z", "r")
 
     def __init__(self, units: int, recurrent_activation: str = "sigmoid", **kwargs: Any) -> None:
         super().__init__(units, **kwargs)
@@ -535,7 +553,7 @@ class GRUCell(RecurrentCell):
     def _bias_shape(self) -> tuple[int, ...]:
         return (2, 3 * self.units)
 
-    def step(self, projected: Any, states: Any, training: bool = False) -> tuple[Any, list[Any]]:
+    def step_values(self, projected: Any, states: Any, training: bool = False) -> dict[str, Any]:
         h_tm1 = states[0] if isinstance(states, (list, tuple)) else states
         recurrent = ops.matmul(self.drop_state(h_tm1, training), self.recurrent_kernel)
         if self.use_bias:
@@ -546,8 +564,7 @@ class GRUCell(RecurrentCell):
         z = self.recurrent_activation(x_z + h_z)
         r = self.recurrent_activation(x_r + h_r)
         candidate = self.activation(x_h + r * h_h)
-        h = z * h_tm1 + (1.0 - z) * candidate
-        return h, [h]
+        return {"z": z, "r": r, "candidate": candidate, "h": z * h_tm1 + (1.0 - z) * candidate}
 
     def get_config(self) -> dict[str, Any]:
         return {

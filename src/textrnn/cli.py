@@ -1,8 +1,9 @@
-"""The ``textrnn`` command: predictions from an exported SavedModel.
+"""The ``textrnn`` command: predictions from an exported SavedModel; the gates of a trained model.
 
     textrnn predict "a great film" "awful"          # label, probability, text: one line each
     printf 'a great film\\n\\nawful\\n' | textrnn predict --json
     textrnn predict --file reviews.txt --model saved_model
+    textrnn gates "the plot was not good" --output gates.png   # heatmaps of the LSTM's gates per token
 
 TensorFlow is imported only once a command runs, so ``textrnn --help`` answers at once.
 """
@@ -72,6 +73,37 @@ def _predict_command(args: argparse.Namespace) -> None:
             print(f"{row['label']}\t{row['probabilities'][row['label']]:.3f}\t{row['text']}")
 
 
+def gates(text: str, model: Path, tokenized_dir: Path, output: Path) -> int:
+    """Plot the gates of ``model``'s first recurrent layer over ``text`` to ``output``; the token count."""
+    if not model.is_file():
+        raise TextrnnError(f"--model {model}: no such file; run `dvc repro` (stage train) or point --model at a .keras")
+    if not (tokenized_dir / "tokenizer.json").is_file():
+        raise TextrnnError(
+            f"--tokenized {tokenized_dir}: no tokenizer.json there; run `dvc repro` (stage tokenize) or point "
+            "--tokenized at the model's data/tokenized"
+        )
+    from textrnn import gates as gate_view
+    from textrnn import models, tokenized, vectorize
+
+    vocabulary = tokenized.vocabulary(tokenized_dir)
+    spec = vectorize.TokenizerSpec(**tokenized.tokenizer_settings(tokenized_dir))
+    ids = spec.layer(vocabulary)([text])[0].numpy()[: spec.max_length].tolist()
+    if not ids:
+        raise TextrnnError(f"TEXT {text!r}: no tokens in it after tokenization; give a text with words")
+    classifier = models.load(model)
+    try:
+        traces = gate_view.trace(classifier, ids)
+    except ValueError as err:
+        raise TextrnnError(f"--model {model}: {err}") from None
+    gate_view.plot(traces, [vocabulary[i] for i in ids], output, title=text)
+    return len(ids)
+
+
+def _gates_command(args: argparse.Namespace) -> None:
+    count = gates(args.text, args.model, args.tokenized, args.output)
+    print(f"{args.output}: gates over {count} tokens")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="textrnn", description="Recurrent neural networks for text.")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -90,6 +122,25 @@ def parser() -> argparse.ArgumentParser:
         "--model", type=Path, default=Path("saved_model"), help="the SavedModel directory (default: saved_model)"
     )
     predict_parser.set_defaults(run=_predict_command)
+    gates_parser = commands.add_parser(
+        "gates",
+        help="plot a trained model's gates over a text",
+        description="Run the trained model's first recurrent layer over TEXT, one token at a time, and draw "
+        "its gates (LSTM: input, forget, output; GRU: update, reset) as heatmaps of units against tokens, "
+        "with the norm of its states per token, in a PNG.",
+    )
+    gates_parser.add_argument("text", metavar="TEXT", help="the text, tokenized as the model was trained")
+    gates_parser.add_argument(
+        "--model", type=Path, default=Path("models/model.keras"), help="the trained model (default: models/model.keras)"
+    )
+    gates_parser.add_argument(
+        "--tokenized",
+        type=Path,
+        default=Path("data/tokenized"),
+        help="the tokenize stage's output, for the vocabulary (default: data/tokenized)",
+    )
+    gates_parser.add_argument("--output", type=Path, default=Path("gates.png"), help="the PNG (default: gates.png)")
+    gates_parser.set_defaults(run=_gates_command)
     return root
 
 
