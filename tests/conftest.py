@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,8 @@ from pipelines.common import ROOT, compose_config
 import pytest
 from omegaconf import DictConfig
 
+CHROMIUM = shutil.which("chromium")
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots the tests keep for a person to look at (git-ignored)
 SST2 = ROOT.parent / "shared" / "data" / "sst2"
 STAGE_PATHS = ("ingested", "tokenized", "models", "checkpoints", "metrics", "plots", "reports", "saved_model")
 TINY_OVERRIDES = (
@@ -51,3 +55,16 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Dic
 
 
 requires_sst2 = pytest.mark.skipif(not SST2.is_dir(), reason=f"SST-2 not found at {SST2}")
+
+
+requires_chromium = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+
+
+def chromium(url: str, *args: str, cwd: Path) -> str:
+    """Headless Chromium, offline as this machine is: every background connection switched off; its stdout."""
+    flags = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+    flags += " --disable-component-update --disable-sync --hide-scrollbars --virtual-time-budget=15000"
+    profile = f"--user-data-dir={cwd / 'chromium-profile'}"
+    result = subprocess.run([CHROMIUM, *flags.split(), profile, *args, url], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout

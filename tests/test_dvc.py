@@ -18,10 +18,10 @@ import mlflow
 import pytest
 import yaml
 
+from tests.conftest import ARTIFACTS, chromium, requires_chromium
+
 BIN = Path(sys.executable).parent
 COMPARE = "dvc exp show --only-changed --drop 'Created|^models$|^data/'"  # the README's comparison command
-CHROMIUM = shutil.which("chromium")
-ARTIFACTS = ROOT / "test-artifacts"  # screenshots the tests keep for a person to look at (git-ignored)
 
 
 def test_dvc_yaml_paths_are_the_configured_paths():
@@ -204,25 +204,15 @@ def test_exp_run_set_param_group_and_value(repo):
     assert re.findall(r"Running stage '(\w+)'", seed_run) == ["compose", "train", "evaluate", "export"], seed_run
 
 
-def _chromium(url: str, *args: str, cwd: Path) -> str:
-    """Headless Chromium, offline as this machine is: every background connection switched off."""
-    flags = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
-    flags += " --disable-component-update --disable-sync --hide-scrollbars --virtual-time-budget=15000"
-    profile = f"--user-data-dir={cwd / 'chromium-profile'}"
-    result = subprocess.run([CHROMIUM, *flags.split(), profile, *args, url], cwd=cwd, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@requires_chromium
 def test_plots_show_draws_every_chart_offline(repo, tmp_path):
     """`dvc plots show` with the repository's page template: Vega is inline, so the charts draw offline."""
     _repro(repo)
     _run([str(BIN / "dvc"), "plots", "show", "-o", str(tmp_path / "dvc_plots")], repo)
     page = tmp_path / "dvc_plots" / "index.html"
     assert "cdn.jsdelivr.net" not in page.read_text()
-    dom = _chromium(page.as_uri(), "--dump-dom", cwd=tmp_path)
+    dom = chromium(page.as_uri(), "--dump-dom", cwd=tmp_path)
     # vega-embed puts one canvas of class "marks" in each chart's div once Vega has drawn it
     charts = ["accuracy", "loss", "confusion", "per_class", "reliability", "accuracy_by_length", "gradient_by_lag"]
     assert dom.count('class="marks"') == len(charts), dom[:2000]
@@ -230,6 +220,6 @@ def test_plots_show_draws_every_chart_offline(repo, tmp_path):
     assert all(view in dom for view in gate_views)
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "dvc_plots.png"
-    _chromium(page.as_uri(), f"--screenshot={screenshot}", "--window-size=1280,1100", cwd=tmp_path)
+    chromium(page.as_uri(), f"--screenshot={screenshot}", "--window-size=1280,1100", cwd=tmp_path)
     pixels = matplotlib.image.imread(screenshot)[..., :3]
     assert (pixels < 0.9).any(axis=-1).mean() > 0.02  # ink on the page, not a blank white one

@@ -116,7 +116,9 @@ def plot(traces: Sequence[Trace], tokens: Sequence[str], path: str | Path, title
         else:
             image = axis.imshow(trace_.values[name].T, aspect="auto", interpolation="nearest", vmin=0, vmax=1)
             axis.set_ylabel("unit")
-        axis.set_title(f"{trace_.direction} {trace_.cell}: {_GATE_TITLES.get(name, name)}", fontsize="small", loc="left")
+        axis.set_title(
+            f"{trace_.direction} {trace_.cell}: {_GATE_TITLES.get(name, name)}", fontsize="small", loc="left"
+        )
         axis.set_xticks(range(len(tokens)), tokens if axis is axes[-1, 0] else [""] * len(tokens), rotation=60)
     if image is not None:  # one scale for every gate, beside all panels so that the token columns line up
         figure.colorbar(image, ax=axes[:, 0], pad=0.01, fraction=0.03, label="gate value")
