@@ -37,3 +37,4 @@ test-slow: setup
 bench: setup
 	python benchmarks/recurrent_layers.py
 	python benchmarks/input_pipeline.py   # needs ../shared/data/sst2
+	python benchmarks/serving.py          # needs `make repro` first
