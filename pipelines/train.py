@@ -192,7 +192,8 @@ def resumable_run(checkpoints: Path, config_fingerprint: str) -> str | None:
 def start_tracking(
     cfg: DictConfig, *, reference: Path, resume_run: str | None
 ) -> AbstractContextManager[mlflow.ActiveRun]:
-    """The MLflow run: named after what is trained (and the DVC experiment), or the one to resume."""
+    """The MLflow run: named after what is trained (and the DVC experiment), or the one to resume; in
+    the project's store, also when DVC runs the stage in a temporary copy of the project."""
     name = cfg.tracking.run_name or tracking.run_name(
         family=cfg.model.family,
         units=cfg.model.units,
@@ -200,12 +201,16 @@ def start_tracking(
         dataset=cfg.dataset.name,
         experiment=os.environ.get("DVC_EXP_NAME"),
     )
+    # `dvc exp run --queue` (and `--temp`) runs the stages in a copy of the project under .dvc/tmp,
+    # deleted afterwards; DVC_ROOT, which DVC sets for every stage, names the project itself.
+    tracking_uri, artifact_location = tracking.anchored(cfg.tracking.tracking_uri, os.environ.get("DVC_ROOT", "."))
     return tracking.start_run(
-        tracking_uri=cfg.tracking.tracking_uri,
+        tracking_uri=tracking_uri,
         experiment_name=cfg.tracking.experiment_name,
         run_name=name,
         reference=reference,
         run_id=resume_run,
+        artifact_location=artifact_location,
     )
 
 

@@ -199,9 +199,20 @@ def test_exp_run_set_param_group_and_value(repo):
     assert {f"gru-{units['gru']}-synthetic (gru)", f"lstm-{units['lstm']}-synthetic (two-epochs)"} <= names
     assert f"lstm-{units['lstm']}-synthetic" in names  # the `dvc repro` run before them: no experiment name
 
-    # A training seed of its own: the data, its tokens and the baseline stay as they are
-    seed_run = _run([dvc, "exp", "run", "-S", "trainer.seed=7", "-n", "seed-7"], repo)
+    # A training seed of its own: the data, its tokens and the baseline stay as they are. Queued, the
+    # stages run in a copy of the repo under .dvc/tmp that DVC deletes: the run still lands in the
+    # project's MLflow store, its artifacts in the project's mlruns/
+    _run([dvc, "exp", "run", "--queue", "-S", "trainer.seed=7", "-n", "seed-7"], repo)
+    _run([dvc, "queue", "start", "-j", "1"], repo)
+    seed_run = _run([dvc, "queue", "logs", "--follow", "seed-7"], repo)
     assert re.findall(r"Running stage '(\w+)'", seed_run) == ["compose", "train", "evaluate", "export"], seed_run
+    [queued] = client.search_runs(
+        [client.get_experiment_by_name("textrnn").experiment_id], "attributes.run_name LIKE '%(seed-7)'"
+    )
+    assert queued.info.artifact_uri.startswith((repo / "mlruns").as_uri())
+    artifacts = {a.path for a in client.list_artifacts(queued.info.run_id)}
+    assert {"config.yaml", "confusion.csv", "gates", "saved_model"} <= artifacts
+    assert (repo / "mlruns" / queued.info.run_id / "artifacts" / "saved_model").is_dir()  # kept after DVC's clean-up
 
 
 @pytest.mark.slow

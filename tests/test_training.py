@@ -22,7 +22,7 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import tiny_config
-from textrnn import distribute, training
+from textrnn import distribute, tracking, training
 from textrnn.errors import TextrnnError
 from textrnn.tokenized import EpochShuffle, batches
 
@@ -312,3 +312,16 @@ def test_each_epochs_shuffle_depends_on_the_seed_and_the_epoch_alone():
     assert all(sorted(o) == list(range(20)) for o in orders) and len({tuple(o) for o in orders}) == 3
     assert order(again, 2) == orders[2]  # a fresh object, as in a resumed process, straight at epoch 2
     assert order(EpochShuffle(seed=4), 0) != orders[0]
+
+
+@pytest.mark.parametrize(
+    ("uri", "anchored"),
+    [
+        ("sqlite:///mlflow.db", ("sqlite:////project/mlflow.db", "file:///project/mlruns")),
+        ("sqlite:///stores/runs.db", ("sqlite:////project/stores/runs.db", "file:///project/mlruns")),
+        ("sqlite:////srv/mlflow.db", ("sqlite:////srv/mlflow.db", None)),
+        ("http://127.0.0.1:5000", ("http://127.0.0.1:5000", None)),
+    ],
+)
+def test_a_relative_sqlite_store_is_anchored_at_the_project(uri, anchored):
+    assert tracking.anchored(uri, "/project") == anchored

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +51,23 @@ def run_name(*, family: str, units: int, bidirectional: bool, dataset: str, expe
     return f"{name} ({experiment})" if experiment else name
 
 
+def anchored(tracking_uri: str, root: str | os.PathLike[str]) -> tuple[str, str | None]:
+    """A relative SQLite store made absolute under ``root``, and where its artifacts go.
+
+    ``sqlite:///mlflow.db`` (three slashes: a relative path) is a file in the working directory,
+    which is not the project for a stage that ``dvc exp run --queue`` or ``--temp`` runs in a
+    copy of it. Anchored, it is ``sqlite:////<root>/mlflow.db``, and a new experiment's artifacts go
+    to ``<root>/mlruns`` (MLflow's default for a SQL store, resolved against ``root`` rather than
+    the working directory). Any other URI — an absolute SQLite path, a server, Databricks — is
+    returned as it is, with ``None``: its artifact location is its own.
+    """
+    path = tracking_uri.removeprefix("sqlite:///")
+    if not tracking_uri.startswith("sqlite:///") or path.startswith("/"):
+        return tracking_uri, None
+    root = Path(root).resolve()
+    return f"sqlite:///{root / path}", (root / "mlruns").as_uri()
+
+
 @contextmanager
 def start_run(
     *,
@@ -58,13 +76,17 @@ def start_run(
     run_name: str,
     reference: Path,
     run_id: str | None = None,
+    artifact_location: str | None = None,
 ) -> Iterator[mlflow.ActiveRun]:
     """Open a run and write its reference (id and tracking URI) to ``reference``.
 
     With ``run_id``, the run of a crashed attempt, that run is reopened, so one run holds every
-    epoch of a training that was interrupted and resumed.
+    epoch of a training that was interrupted and resumed. ``artifact_location`` is where a new
+    experiment keeps its artifacts (``None``: the store's default); an existing one keeps its own.
     """
     mlflow.set_tracking_uri(tracking_uri)
+    if artifact_location and mlflow.get_experiment_by_name(experiment_name) is None:
+        mlflow.create_experiment(experiment_name, artifact_location=artifact_location)
     mlflow.set_experiment(experiment_name)
     with _ending(mlflow.start_run(run_id=run_id, run_name=None if run_id else run_name)) as run:
         write_json(reference, {"run_id": run.info.run_id, "tracking_uri": tracking_uri})
