@@ -53,6 +53,8 @@ def int_range() -> Any:
 # Choices are Enums: OmegaConf refuses any other string and lists the members in its message.
 Family = Enum("Family", "simple_rnn lstm gru peephole_lstm layer_norm_lstm")
 Pooling = Enum("Pooling", "last mean max attention")
+Kernel = Enum("Kernel", "auto cells fused")
+FUSED_FAMILIES = ("lstm", "gru")  # the families Keras has fused (cuDNN) layers for: textrnn.models.FUSED
 Split = Enum("Split", "whitespace character wordpiece")
 Standardize = Enum("Standardize", "lower_and_strip_punctuation lower strip_punctuation")
 OptimizerName = Enum("OptimizerName", "adadelta adafactor adagrad adam adamax adamw ftrl lion muon nadam rmsprop sgd")
@@ -82,6 +84,7 @@ class Model:
     recurrent_dropout: float = fraction()
     embedding_dropout: float = fraction()
     pooling: Pooling = MISSING
+    kernel: Kernel = MISSING
 
 
 @dataclass
@@ -236,6 +239,16 @@ def validate(cfg: DictConfig) -> None:
         raise TextrnnError(
             f"tokenizer.standardize = {cfg.tokenizer.standardize!r}: with tokenizer.split=wordpiece it must be "
             "lower or null (WordPiece splits punctuation off as tokens of its own); use tokenizer=wordpiece"
+        )
+    if cfg.model.kernel == "fused" and (cfg.model.family not in FUSED_FAMILIES or cfg.model.recurrent_dropout):
+        setting = (
+            f"model.family={cfg.model.family}"
+            if cfg.model.family not in FUSED_FAMILIES
+            else f"model.recurrent_dropout={cfg.model.recurrent_dropout}"
+        )
+        raise TextrnnError(
+            f"model.kernel = 'fused': Keras's fused (cuDNN) layers cannot run {setting}; they are LSTM and GRU "
+            "without recurrent dropout; set model.kernel=auto (our cells where fusing cannot run) or cells"
         )
     if cfg.trainer.length_buckets > 1 and cfg.trainer.strategy != "default":
         # measured: Keras's fit under MirroredStrategy (2 logical CPUs) stopped with an AddN shape error

@@ -4,10 +4,11 @@
     python -m pipelines.train trainer=gpu                 # all local GPUs, mixed precision, XLA
 
 Reads params `model`, `trainer`; reads `paths.tokenized`; writes `paths.models` (model.keras —
-the best epoch's weights — and mlflow_run.json naming the MLflow run that evaluate and export log
-into) and `paths.plots`/training.csv (one row of metrics per epoch). Reads `tracking` too, which
-is not among its DVC params: where the run is logged does not change what is trained, so renaming
-the MLflow experiment retrains nothing (the next training logs there).
+the best epoch's weights, in textrnn's layers also when `model.kernel` trained Keras's fused
+ones — and mlflow_run.json naming the MLflow run that evaluate and export log into) and
+`paths.plots`/training.csv (one row of metrics per epoch). Reads `tracking` too, which is not
+among its DVC params: where the run is logged does not change what is trained, so renaming the
+MLflow experiment retrains nothing (the next training logs there).
 
 Killed mid-training, the same command resumes from the last saved epoch (or step) in
 `paths.checkpoints` and logs into the same MLflow run, as long as the config is unchanged; in
@@ -36,7 +37,7 @@ from keras.callbacks import Callback
 from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
-from textrnn import distribute, models, tokenized, tracking, training
+from textrnn import convert, distribute, models, tokenized, tracking, training
 from textrnn.atomic import replace_directory, write_json, write_text
 
 RESUME = "resume.json"  # in paths.checkpoints: the run and config of the attempt its backup belongs to
@@ -99,6 +100,14 @@ def batches(
     )
 
 
+def kernel(model: DictConfig) -> str:
+    """``model.kernel``, with ``auto`` decided: Keras's fused layers on a GPU where they can run, else our cells."""
+    if model.kernel != "auto":
+        return model.kernel
+    fusable = model.family in models.FUSED and not model.recurrent_dropout
+    return "fused" if fusable and tf.config.list_physical_devices("GPU") else "cells"
+
+
 def build_model(cfg: DictConfig, *, steps_per_epoch: int) -> keras.Model:
     """The classifier ``cfg.model`` describes, compiled with the trainer's optimizer and schedule."""
     trainer, meta = cfg.trainer, tokenized.meta(cfg.paths.tokenized)
@@ -106,7 +115,7 @@ def build_model(cfg: DictConfig, *, steps_per_epoch: int) -> keras.Model:
         vocab_size=meta.vocab_size,
         num_classes=len(meta.label_names),
         seed=trainer.seed,
-        **OmegaConf.to_container(cfg.model),  # type: ignore[arg-type]
+        **{**OmegaConf.to_container(cfg.model), "kernel": kernel(cfg.model)},  # type: ignore[dict-item]
     )
     optimizer = training.make_optimizer(
         name=trainer.optimizer,
@@ -159,7 +168,9 @@ def train_as_chief(
             callbacks=[shuffle, logger],
             **fit_arguments(cfg.trainer),
         )
-        model.save(out / "model.keras")
+        # Trained on Keras's fused layers or not, the published model holds our cells (the same weights), so
+        # that evaluate's gradient by lag, the gate view and export read one kind of model
+        (convert.from_keras(model) if kernel(cfg.model) == "fused" else model).save(out / "model.keras")
         publish_history(history_csv, Path(cfg.paths.plots) / "training.csv")
     shutil.rmtree(checkpoints, ignore_errors=True)
     log.info("trained %s; model in %s", model.name, cfg.paths.models)

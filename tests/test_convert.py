@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from textrnn import convert, layers, models
 
@@ -34,3 +35,45 @@ def test_variants_without_a_keras_builtin_are_refused():
     model = keras.Model(x, layers.SimpleRNN(3, output_units=2)(x))
     with pytest.raises(ValueError, match="output projection"):
         convert.to_keras(model)
+
+
+@pytest.mark.parametrize("family", ["lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["forward", "bidirectional"])
+def test_the_fused_kernel_computes_what_our_cells_do(family, bidirectional):
+    """`kernel="fused"` (Keras's LSTM / GRU, cuDNN on a GPU) against our cells on the same weights: outputs and
+    gradients, with a masked (right-padded) batch."""
+    arguments = dict(vocab_size=30, num_classes=3, family=family, units=8, embedding_dim=6, num_layers=2, seed=0)
+    cells = models.build_classifier(**arguments, bidirectional=bidirectional, kernel="cells")
+    fused = models.build_classifier(**arguments, bidirectional=bidirectional, kernel="fused")
+    assert any(type(layer) is models.FUSED[family] for layer in _recurrent(fused))
+    fused.set_weights(cells.get_weights())
+    tokens = np.random.default_rng(1).integers(1, 30, size=(4, 9)).astype("int32")
+    tokens[1, 5:] = 0
+    tokens[3, 2:] = 0
+    labels = np.array([0, 1, 2, 1])
+    results = []
+    for model in (cells, fused):
+        with tf.GradientTape() as tape:
+            probabilities = model(tokens)
+            loss = keras.losses.sparse_categorical_crossentropy(labels, probabilities)
+        gradients = [
+            tf.convert_to_tensor(g) for g in tape.gradient(loss, model.trainable_weights)
+        ]  # embedding's: sparse
+        results.append((np.asarray(probabilities), gradients))
+    (expected, expected_gradients), (actual, gradients) = results
+    np.testing.assert_allclose(actual, expected, atol=1e-5)
+    for weight, want, got in zip(cells.trainable_weights, expected_gradients, gradients, strict=True):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-5, err_msg=weight.path)
+    back = convert.from_keras(fused)  # what the train stage publishes
+    assert all(type(layer) is models.FAMILIES[family] for layer in _recurrent(back))
+    np.testing.assert_allclose(np.asarray(back(tokens)), expected, atol=1e-5)
+
+
+def _recurrent(model: keras.Model) -> list[keras.layers.Layer]:
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Bidirectional):
+            found += [layer.forward_layer, layer.backward_layer]
+        elif isinstance(layer, keras.layers.RNN):
+            found.append(layer)
+    return found

@@ -92,6 +92,22 @@ def test_a_bad_value_or_unknown_key_is_one_line_naming_it(override, error):
     assert str(raised.value) == error
 
 
+@pytest.mark.parametrize(
+    ("overrides", "setting"),
+    [
+        (["model=simple_rnn"], "model.family=simple_rnn"),
+        (["model.recurrent_dropout=0.2"], "model.recurrent_dropout=0.2"),
+    ],
+)
+def test_a_fused_kernel_it_cannot_run_is_one_line_naming_the_setting(overrides, setting):
+    with pytest.raises(TextrnnError) as raised:
+        compose_config(["model.kernel=fused", *overrides])
+    assert str(raised.value) == (
+        f"model.kernel = 'fused': Keras's fused (cuDNN) layers cannot run {setting}; they are LSTM and GRU without "
+        "recurrent dropout; set model.kernel=auto (our cells where fusing cannot run) or cells"
+    )
+
+
 def test_params_yaml_is_checked_too(tmp_path, monkeypatch):
     """What `dvc exp run -S` composes in DVC's process (without our schema) is checked when a stage reads it."""
     params = tmp_path / "params.yaml"
@@ -132,6 +148,8 @@ def test_the_schema_offers_exactly_what_the_library_takes():
 
     assert {member.name for member in schema.Family} == set(models.FAMILIES)
     assert {member.name for member in schema.Pooling} == set(models.POOLINGS)
+    assert {member.name for member in schema.Kernel} == {"auto", *models.KERNELS}
+    assert set(schema.FUSED_FAMILIES) == set(models.FUSED)
     assert {member.name for member in schema.Split} == set(vectorize.SPLITS)
     assert {member.name for member in schema.Schedule} == set(training.SCHEDULES)
     assert {member.name for member in schema.Strategy} == set(distribute.STRATEGIES)
@@ -147,6 +165,8 @@ def test_the_schema_offers_exactly_what_the_library_takes():
         ({"num_layers": 0}, "num_layers must be a positive integer, got 0"),
         ({"dropout": 1.0}, r"dropout must be in \[0, 1\), got 1.0"),
         ({"family": "transformer"}, "family must be one of"),
+        ({"kernel": "fused", "family": "simple_rnn"}, "kernel='fused' needs family lstm or gru"),
+        ({"kernel": "fused", "recurrent_dropout": 0.1}, r"kernel='fused' needs recurrent_dropout=0 \(cuDNN has none\)"),
     ],
 )
 def test_library_functions_name_their_own_arguments(arguments, error):

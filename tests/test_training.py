@@ -22,7 +22,8 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import tiny_config
-from textrnn import distribute, tracking, training
+from textrnn import distribute, gates, models, tracking, training
+from textrnn import layers as textrnn_layers
 from textrnn.errors import TextrnnError
 from textrnn.tokenized import EpochShuffle, batches
 
@@ -89,6 +90,19 @@ def test_bfloat16_trains_like_float32(tokenized, tmp_path, monkeypatch):
     assert got["loss"] == pytest.approx(expected["loss"], abs=0.03)
     model = keras.saving.load_model(Path(variant.paths.models) / "model.keras")
     assert model.layers[-1].compute_dtype == "float32"  # the head stays float32
+
+
+def test_the_fused_kernel_trains_like_our_cells_and_publishes_our_layers(tokenized, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cells = _config(tmp_path / "cells", tokenized, "model.kernel=cells", "model.bidirectional=true")
+    fused = _config(tmp_path / "fused", tokenized, "model.kernel=fused", "model.bidirectional=true")
+    train.main(cells)
+    train.main(fused)
+    for expected, got in zip(_history(cells), _history(fused), strict=True):  # same seed: same initial weights
+        assert got["loss"] == pytest.approx(expected["loss"], abs=1e-4)
+        assert got["val_loss"] == pytest.approx(expected["val_loss"], abs=1e-4)
+    published = models.load(Path(fused.paths.models) / "model.keras")
+    assert {type(layer) for layer in gates.recurrent_layers(published)} == {textrnn_layers.LSTM}
 
 
 def test_xla_needs_determinism_off(tokenized, tmp_path, monkeypatch):

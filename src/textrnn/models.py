@@ -17,6 +17,10 @@ FAMILIES: dict[str, type[layers.RecurrentLayer]] = {
     "layer_norm_lstm": layers.LayerNormLSTM,
 }
 POOLINGS = ("last", "mean", "max", "attention")
+KERNELS = ("cells", "fused")
+# Keras's own layers of the families whose weights ours share (textrnn.convert): on a GPU they run cuDNN's
+# fused kernel when their settings allow it (tanh / sigmoid, no recurrent dropout, right-padded masks)
+FUSED: dict[str, type[keras.layers.RNN]] = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 
 def build_classifier(
@@ -32,6 +36,7 @@ def build_classifier(
     recurrent_dropout: float = 0.0,
     embedding_dropout: float = 0.0,
     pooling: str = "last",
+    kernel: str = "cells",
     seed: int | None = None,
 ) -> keras.Model:
     """Token ids ``[batch, time]`` (0 = padding, masked) to class probabilities ``[batch, classes]``.
@@ -41,11 +46,20 @@ def build_classifier(
     ``embedding_dropout`` drops whole words (their every embedding dimension) while training.
     ``pooling`` turns the last recurrent layer's states into one vector: ``last`` state (per
     direction), or the ``mean``, ``max`` or ``attention``-weighted mean of every unmasked step.
+    ``kernel="fused"`` builds Keras's ``LSTM`` / ``GRU`` in place of our layers — the same weights
+    in the same layout, run by cuDNN's fused kernel on a GPU — for those two families without
+    recurrent dropout; :func:`textrnn.convert.from_keras` turns the trained model into our layers.
     """
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {list(KERNELS)}, got {kernel!r}")
+    if kernel == "fused" and family not in FUSED:
+        raise ValueError(f"kernel='fused' needs family lstm or gru (Keras's cuDNN layers), got {family!r}")
+    if kernel == "fused" and recurrent_dropout:
+        raise ValueError(f"kernel='fused' needs recurrent_dropout=0 (cuDNN has none), got {recurrent_dropout!r}")
     for name, value in (("embedding_dim", embedding_dim), ("units", units), ("num_layers", num_layers)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -60,8 +74,9 @@ def build_classifier(
     x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(tokens)
     if embedding_dropout:
         x = keras.layers.Dropout(embedding_dropout, noise_shape=(None, None, 1), seed=seed, name="word_dropout")(x)
+    layer_class = FUSED[family] if kernel == "fused" else FAMILIES[family]
     for index in range(num_layers):
-        recurrent = FAMILIES[family](
+        recurrent = layer_class(
             units,
             return_sequences=index < num_layers - 1 or pooling != "last",
             dropout=dropout,
