@@ -89,7 +89,12 @@ def start_server(model_uri: str, tracking_uri: str) -> tuple[subprocess.Popen, s
     command = [mlflow_cli, "models", "serve", "-m", model_uri, "--env-manager", "local"]
     process = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, "MLFLOW_TRACKING_URI": tracking_uri},
+        # the venv's bin first: `mlflow models serve` starts `uvicorn` from PATH
+        env={
+            **os.environ,
+            "PATH": f"{Path(mlflow_cli).parent}{os.pathsep}{os.environ['PATH']}",
+            "MLFLOW_TRACKING_URI": tracking_uri,
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

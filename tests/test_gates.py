@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 
-from textrnn import gates, models
+from textrnn import cli, gates, models
 
 TEXTRNN = Path(sys.executable).parent / "textrnn"
 TOKENS = [3, 7, 5]  # a 3-token text
@@ -97,15 +96,19 @@ def test_the_modules_example_runs():
     assert failures == 0
 
 
-def test_gates_command_draws_the_trained_models_gates(pipeline_run, tmp_path):
+def test_gates_command_draws_the_trained_models_gates(pipeline_run, tmp_path, capsys):
     cfg, _ = pipeline_run
     model, directory = str(Path(cfg.paths.models) / "model.keras"), cfg.paths.tokenized
-    args = [str(TEXTRNN), "gates", "--model", model, "--tokenized", directory, "--output", "view.png"]
+    view = tmp_path / "view.png"
+    args = [str(TEXTRNN), "gates", "--model", model, "--tokenized", directory, "--output", str(view)]
     result = subprocess.run([*args, "the film was great"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0 and result.stderr == "", result.stderr
-    assert result.stdout == "view.png: gates over 4 tokens\n"
-    assert (tmp_path / "view.png").read_bytes().startswith(b"\x89PNG")
-    empty = subprocess.run([*args, "?!"], cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ))
-    assert empty.returncode == 2 and empty.stderr.splitlines() == [
-        "textrnn: error: TEXT '?!': no tokens in it after tokenization; give a text with words"
-    ]
+    assert result.stdout == f"{view}: gates over 4 tokens\n"
+    assert view.read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(SystemExit) as exited:  # the same entry point, in this process: no second TensorFlow start-up
+        cli.main([*args[1:], "?!"])
+    assert exited.value.code == 2
+    assert (
+        capsys.readouterr().err
+        == "textrnn: error: TEXT '?!': no tokens in it after tokenization; give a text with words\n"
+    )

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 import tensorflow as tf
+from omegaconf import DictConfig
 
 from tests.conftest import ARTIFACTS, chromium, requires_chromium, tiny_config
 from tests.test_training import _free_port
@@ -30,28 +32,32 @@ MLFLOW = str(Path(sys.executable).parent / "mlflow")
 def serving(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `mlflow <args>` on a free loopback port until the block ends; yield its URL once /health answers."""
     port = _free_port()
-    process = subprocess.Popen(
-        [MLFLOW, *args, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                assert process.poll() is None and time.time() < deadline, "mlflow did not start"
-                time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with tempfile.TemporaryFile() as log:  # the server's output, shown if it does not start
+        process = subprocess.Popen(
+            [MLFLOW, *args, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=cwd,
+            # the venv's bin first: `mlflow models serve` starts `uvicorn` from PATH
+            env={**os.environ, "PATH": f"{Path(MLFLOW).parent}{os.pathsep}{os.environ['PATH']}", **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    if process.poll() is not None or time.time() > deadline:
+                        log.seek(0)
+                        pytest.fail(f"mlflow {' '.join(args)} did not start:\n{log.read().decode()[-3000:]}")
+                    time.sleep(0.5)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def _get(url: str, path: str, **query: str) -> dict:
@@ -110,22 +116,9 @@ def test_remote_tracking_server_works_like_the_local_store(tmp_path, monkeypatch
 
 
 @pytest.fixture(scope="module")
-def local_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny pipeline, tracked in ``<dir>/mlflow.db`` as `dvc repro` tracks by default; the directory."""
-    workdir = tmp_path_factory.mktemp("local_store")
-    cwd = os.getcwd()
-    os.chdir(workdir)  # MLflow puts artifacts under ./mlruns
-    try:
-        _pipeline(workdir, f"sqlite:///{workdir / 'mlflow.db'}")
-    finally:
-        os.chdir(cwd)
-    return workdir
-
-
-@pytest.fixture(scope="module")
-def mlflow_ui(local_store: Path) -> Iterator[str]:
-    """`mlflow ui` on the local store, as the README starts it; its URL."""
-    with serving("ui", "--backend-store-uri", "sqlite:///mlflow.db", cwd=local_store) as url:
+def mlflow_ui(pipeline_run: tuple[DictConfig, Path]) -> Iterator[str]:
+    """`mlflow ui` on the tiny pipeline's local store (sqlite:///<dir>/mlflow.db), as the README starts it; its URL."""
+    with serving("ui", "--backend-store-uri", "sqlite:///mlflow.db", cwd=pipeline_run[1]) as url:
         yield url
 
 
@@ -153,8 +146,9 @@ def test_the_run_page_shows_its_metrics_and_artifacts_in_a_browser(mlflow_ui, tm
 
 
 @pytest.mark.slow
-def test_the_logged_model_served_over_rest_answers_with_the_saved_models_probabilities(local_store):
+def test_the_logged_model_served_over_rest_answers_with_the_saved_models_probabilities(pipeline_run):
     """`mlflow models serve` (the README's command) on the logged model; a real POST to /invocations."""
+    local_store = pipeline_run[1]
     run_id = json.loads((local_store / "models" / "mlflow_run.json").read_text())["run_id"]
     texts = ["a great film", "", "the plot was not good but the cast was great", "ça ne vaut rien"]
     env = {"MLFLOW_TRACKING_URI": "sqlite:///mlflow.db"}

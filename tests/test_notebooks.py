@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbclient
 import nbformat
 import pytest
-
-from tests.conftest import tiny_config
+from omegaconf import OmegaConf
 
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 
@@ -61,18 +61,24 @@ def test_vanishing_gradients_runs_top_to_bottom(monkeypatch):
 
 
 @pytest.mark.slow
-def test_compare_runs_runs_on_a_store_of_two_runs(tmp_path, monkeypatch):
-    from pipelines import evaluate, ingest, tokenize_text, train
+def test_compare_runs_runs_on_a_store_of_two_runs(pipeline_run, tmp_path, monkeypatch):
+    """The tiny pipeline's store (an LSTM run), copied, and a GRU trained and evaluated into the copy."""
+    from pipelines import evaluate, train
 
+    cfg, workdir = pipeline_run
+    shutil.copy(workdir / "mlflow.db", tmp_path / "mlflow.db")
+    gru = OmegaConf.merge(
+        cfg,
+        {
+            "model": {"family": "gru"},
+            "tracking": {"tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}"},
+            "paths": {name: str(tmp_path / name) for name in ("models", "checkpoints", "plots", "metrics", "reports")},
+        },
+    )
     monkeypatch.chdir(tmp_path)
-    cfg = tiny_config(tmp_path)
-    ingest.main(cfg)
-    tokenize_text.main(cfg)
-    for family in ("lstm", "gru"):
-        cfg.model.family, cfg.paths.models = family, str(tmp_path / f"models_{family}")
-        train.main(cfg)
-        evaluate.main(cfg)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", cfg.tracking.tracking_uri)
+    train.main(gru)
+    evaluate.main(gru)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", gru.tracking.tracking_uri)
     notebook = _execute("compare_runs.ipynb")
     assert _figures(notebook) == 2
     text = _text(notebook)

@@ -94,8 +94,9 @@ def test_bfloat16_trains_like_float32(tokenized, tmp_path, monkeypatch):
 
 def test_the_fused_kernel_trains_like_our_cells_and_publishes_our_layers(tokenized, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    cells = _config(tmp_path / "cells", tokenized, "model.kernel=cells", "model.bidirectional=true")
-    fused = _config(tmp_path / "fused", tokenized, "model.kernel=fused", "model.bidirectional=true")
+    settings = ("model.bidirectional=true", "trainer.epochs=1")
+    cells = _config(tmp_path / "cells", tokenized, "model.kernel=cells", *settings)
+    fused = _config(tmp_path / "fused", tokenized, "model.kernel=fused", *settings)
     train.main(cells)
     train.main(fused)
     for expected, got in zip(_history(cells), _history(fused), strict=True):  # same seed: same initial weights
