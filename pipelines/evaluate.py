@@ -73,7 +73,7 @@ def main(cfg: DictConfig) -> None:
     mistakes = evaluation.confident_mistakes(texts, labels, probabilities, label_names, MISTAKES)
     write_csv(mistakes_csv, mistakes, columns=evaluation.MISTAKE_COLUMNS)
     gate_views = Path(cfg.paths.reports) / "gates"
-    draw_gate_views(model, directory, gate_views, probabilities, label_names)
+    draw_gate_views(model, directory, gate_views, labels, probabilities, label_names)
     token_batches = (tokens for tokens, _ in test_batches.as_numpy_iterator())
     report[plots / "gradient_by_lag.csv"] = gradient = evaluation.gradient_by_lag(model, token_batches)
     for path, rows in report.items():
@@ -83,11 +83,15 @@ def main(cfg: DictConfig) -> None:
 
 
 def draw_gate_views(
-    model: keras.Model, directory: str, output: Path, probabilities: np.ndarray, label_names: list[str]
+    model: keras.Model,
+    directory: str,
+    output: Path,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    label_names: list[str],
 ) -> None:
     """``output``/test_<i>.png: the gates over each of the first test texts, its labels in the title."""
     vocabulary = tokenized.vocabulary(directory)
-    labels = tokenized.labels(directory, "test")
     with replace_directory(output) as views:
         for index, row in enumerate(tokenized.split(directory, "test").take(GATE_VIEWS).as_numpy_iterator()):
             ids = row["tokens"].tolist()

@@ -45,11 +45,16 @@ class Trace:
 
 def recurrent_layers(model: keras.Model) -> list[RecurrentLayer]:
     """The first recurrent layer of ``model``: itself, or its forward and backward copies if bidirectional."""
+    return _first_recurrent(model)[1]
+
+
+def _first_recurrent(model: keras.Model) -> tuple[keras.layers.Layer, list[RecurrentLayer]]:
+    """The first recurrent layer as the model calls it (a Bidirectional wrapper, or the layer) and its directions."""
     for layer in model.layers:
         if isinstance(layer, RecurrentLayer):
-            return [layer]
+            return layer, [layer]
         if isinstance(layer, keras.layers.Bidirectional) and isinstance(layer.forward_layer, RecurrentLayer):
-            return [layer.forward_layer, layer.backward_layer]
+            return layer, [layer.forward_layer, layer.backward_layer]
     raise ValueError(f"model {model.name!r} has no textrnn recurrent layer (textrnn.layers) to trace")
 
 
@@ -63,15 +68,10 @@ def trace(model: keras.Model, token_ids: Sequence[int]) -> list[Trace]:
         raise ValueError("token_ids is empty: the text has no tokens to trace")
     if min(token_ids) < 1:
         raise ValueError(f"token_ids must be positive (0 is padding), got {list(token_ids)}")
-    directions = recurrent_layers(model)
-    outer = model.get_layer(directions[0].name) if len(directions) == 1 else _wrapper(model, directions[0])
+    outer, directions = _first_recurrent(model)
     sequences = keras.tree.flatten(outer.input)[0]  # a loaded model lists the mask Keras passed it, too
     inputs = keras.Model(model.input, sequences)(np.asarray([token_ids], dtype="int32"), training=False)
     return [_run_cell(layer, keras.ops.convert_to_numpy(inputs)[0]) for layer in directions]
-
-
-def _wrapper(model: keras.Model, forward: RecurrentLayer) -> keras.layers.Layer:
-    return next(layer for layer in model.layers if getattr(layer, "forward_layer", None) is forward)
 
 
 def _run_cell(layer: RecurrentLayer, inputs: np.ndarray) -> Trace:
