@@ -1,9 +1,11 @@
 """Stage `evaluate`: the trained model on the test split — where it is wrong, how calibrated it is,
-how it fares on long inputs, how far back through time its gradient reaches.
+how it fares on long inputs, how far back through time its gradient reaches. A language model is
+scored the same way on every next token of the test text (its classes are the vocabulary; its
+input length is how many tokens of its window it has read), plus bits per token and perplexity.
 
     python -m pipelines.evaluate
 
-Reads params `trainer.batch_size`; reads `paths.ingested` (the test texts), `paths.tokenized`,
+Reads params `task`, `trainer.batch_size`; reads `paths.ingested` (the test texts), `paths.tokenized`,
 `paths.models`. Writes `paths.metrics`/evaluate.json (accuracy, macro-F1, loss, expected
 calibration error); DVC plots in `paths.plots`: confusion.csv, per_class.csv (precision, recall,
 F1), reliability.csv (the reliability diagram), accuracy_by_length.csv, gradient_by_lag.csv; in
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +34,14 @@ import numpy as np
 from mlflow.entities import Metric
 from omegaconf import DictConfig
 
-from textrnn import evaluation, gates, models, tokenized, tracking
+from textrnn import evaluation, gates, language_model, models, tokenized, tracking
 from textrnn.atomic import replace_directory, write_json, write_text
 from textrnn.data import store
 
 LENGTH_RANGES = 5  # accuracy by input length: quantile ranges of the test split's lengths
 MISTAKES = 20  # the most confident mistakes listed
-GATE_VIEWS = 3  # the first test texts whose gates are drawn
+GATE_VIEWS = 3  # the first test texts (a language model's: windows) whose gates are drawn
+GATE_TOKENS = 64  # of a language model's window
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
@@ -48,61 +53,110 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: Sequence[str] | N
     write_text(path, table.getvalue())
 
 
+@dataclass
+class Scored:
+    """The model's predictions on the test split, as the report reads them: one row per prediction
+    (a text, or one step of a language model's windows)."""
+
+    labels: np.ndarray
+    probabilities: np.ndarray
+    lengths: np.ndarray  # tokens the prediction read
+    texts: Sequence[str]  # what it read, for the confident mistakes
+    label_names: list[str]
+    token_batches: Iterable[np.ndarray]  # for the gradient by lag
+    gate_views: list[tuple[list[int], str]]  # token ids and title of each gate view
+
+
 def main(cfg: DictConfig) -> None:
-    directory, models_dir, plots = cfg.paths.tokenized, Path(cfg.paths.models), Path(cfg.paths.plots)
-    label_names = tokenized.meta(directory).label_names
-    model = models.load(models_dir / "model.keras")
-    test_batches = tokenized.batches(tokenized.split(directory, "test"), cfg.trainer.batch_size)
-    probabilities = model.predict(test_batches, verbose=0)
-    labels = tokenized.labels(directory, "test")
+    model = models.load(Path(cfg.paths.models) / "model.keras")
+    scored = score_language_model(cfg, model) if cfg.task.name == "language_model" else score_classifier(cfg, model)
+    labels, probabilities, plots = scored.labels, scored.probabilities, Path(cfg.paths.plots)
     ece, reliability = evaluation.calibration(labels, probabilities)
     metrics = {**evaluation.classification_metrics(labels, probabilities), "ece": ece}
+    if cfg.task.name == "language_model":
+        metrics |= {"bits_per_token": metrics["loss"] / math.log(2.0), "perplexity": math.exp(metrics["loss"])}
     write_json(Path(cfg.paths.metrics) / "evaluate.json", metrics)
 
-    lengths = tokenized.lengths(directory, "test")
     report = {
-        plots / "confusion.csv": evaluation.confusion_rows(labels, probabilities, label_names),
-        plots / "per_class.csv": evaluation.per_class_metrics(labels, probabilities, label_names),
+        plots / "confusion.csv": evaluation.confusion_rows(labels, probabilities, scored.label_names),
+        plots / "per_class.csv": evaluation.per_class_metrics(labels, probabilities, scored.label_names),
         plots / "reliability.csv": reliability,
         plots / "accuracy_by_length.csv": evaluation.accuracy_by_length(
-            labels, probabilities, lengths, tokenized.length_boundaries(lengths, LENGTH_RANGES)
+            labels, probabilities, scored.lengths, tokenized.length_boundaries(scored.lengths, LENGTH_RANGES)
         ),
     }
     mistakes_csv = Path(cfg.paths.reports) / "confident_mistakes.csv"  # empty for a model without mistakes
-    texts = [row["text"].decode() for row in store.load_split(cfg.paths.ingested, "test").as_numpy_iterator()]
-    mistakes = evaluation.confident_mistakes(texts, labels, probabilities, label_names, MISTAKES)
+    mistakes = evaluation.confident_mistakes(scored.texts, labels, probabilities, scored.label_names, MISTAKES)
     write_csv(mistakes_csv, mistakes, columns=evaluation.MISTAKE_COLUMNS)
     gate_views = Path(cfg.paths.reports) / "gates"
-    draw_gate_views(model, directory, gate_views, labels, probabilities, label_names)
-    token_batches = (tokens for tokens, _ in test_batches.as_numpy_iterator())
-    report[plots / "gradient_by_lag.csv"] = gradient = evaluation.gradient_by_lag(model, token_batches)
+    draw_gate_views(model, tokenized.vocabulary(cfg.paths.tokenized), gate_views, scored.gate_views)
+    report[plots / "gradient_by_lag.csv"] = gradient = evaluation.gradient_by_lag(model, scored.token_batches)
     for path, rows in report.items():
         write_csv(path, rows)
-    log_to_run(models_dir / tracking.RUN_REFERENCE, metrics, gradient, [*report, mistakes_csv, gate_views])
+    log_to_run(Path(cfg.paths.models) / tracking.RUN_REFERENCE, metrics, gradient, [*report, mistakes_csv, gate_views])
     log.info("test: %s", metrics)
 
 
-def draw_gate_views(
-    model: keras.Model,
-    directory: str,
-    output: Path,
-    labels: np.ndarray,
-    probabilities: np.ndarray,
-    label_names: list[str],
-) -> None:
-    """``output``/test_<i>.png: the gates over each of the first test texts, its labels in the title."""
+def score_classifier(cfg: DictConfig, model: keras.Model) -> Scored:
+    """One prediction per test text."""
+    directory = cfg.paths.tokenized
+    label_names = tokenized.meta(directory).label_names
+    test_batches = tokenized.batches(tokenized.split(directory, "test"), cfg.trainer.batch_size)
+    probabilities = model.predict(test_batches, verbose=0)
+    labels = tokenized.labels(directory, "test")
+    texts = [row["text"].decode() for row in store.load_split(cfg.paths.ingested, "test").as_numpy_iterator()]
+    views = []
+    for index, row in enumerate(tokenized.split(directory, "test").take(GATE_VIEWS).as_numpy_iterator()):
+        predicted = int(probabilities[index].argmax())
+        title = (
+            f"test text {index}: actual {label_names[labels[index]]}, predicted {label_names[predicted]} "
+            f"(p = {probabilities[index, predicted]:.3f})"
+        )
+        views.append((row["tokens"].tolist(), title))
+    return Scored(
+        labels=labels,
+        probabilities=probabilities,
+        lengths=tokenized.lengths(directory, "test"),
+        texts=texts,
+        label_names=label_names,
+        token_batches=(tokens for tokens, _ in test_batches.as_numpy_iterator()),
+        gate_views=views,
+    )
+
+
+def score_language_model(cfg: DictConfig, model: keras.Model) -> Scored:
+    """One prediction per token of the test text, read in windows of ``task.window`` tokens as in
+    training (each from a zero state): the next token's distribution, given the window up to it."""
+    directory = cfg.paths.tokenized
     vocabulary = tokenized.vocabulary(directory)
-    with replace_directory(output) as views:
-        for index, row in enumerate(tokenized.split(directory, "test").take(GATE_VIEWS).as_numpy_iterator()):
-            ids = row["tokens"].tolist()
+    windows = language_model.windows(tokenized.token_ids(directory, "test"), cfg.task.window)
+    test_batches = tokenized.batches(windows, cfg.trainer.batch_size)
+    probabilities = model.predict(test_batches, verbose=0)
+    inputs = np.stack([row["tokens"] for row in windows.as_numpy_iterator()])
+    labels = np.concatenate([labels for _, labels in test_batches.as_numpy_iterator()])
+    split = tokenized.tokenizer_settings(directory)["split"]
+    return Scored(
+        labels=labels.reshape(-1),
+        probabilities=probabilities.reshape(-1, probabilities.shape[-1]),
+        lengths=np.tile(np.arange(1, inputs.shape[1] + 1), len(inputs)),
+        texts=language_model.Contexts(inputs, vocabulary, split=split),
+        label_names=[
+            repr(token)[1:-1] if token.strip() else repr(token) for token in vocabulary
+        ],  # visible: '\\n', ' '
+        token_batches=(tokens for tokens, _ in test_batches.as_numpy_iterator()),
+        gate_views=[(inputs[index, :GATE_TOKENS].tolist(), f"test window {index}") for index in range(GATE_VIEWS)],
+    )
+
+
+def draw_gate_views(
+    model: keras.Model, vocabulary: list[str], output: Path, views: list[tuple[list[int], str]]
+) -> None:
+    """``output``/test_<i>.png: the gates over each view's tokens, its title above."""
+    with replace_directory(output) as directory:
+        for index, (ids, title) in enumerate(views):
             if not ids:  # an empty text has no steps to draw
                 continue
-            predicted = int(probabilities[index].argmax())
-            title = (
-                f"test text {index}: actual {label_names[labels[index]]}, predicted {label_names[predicted]} "
-                f"(p = {probabilities[index, predicted]:.3f})"
-            )
-            gates.plot(gates.trace(model, ids), [vocabulary[i] for i in ids], views / f"test_{index}.png", title)
+            gates.plot(gates.trace(model, ids), [vocabulary[i] for i in ids], directory / f"test_{index}.png", title)
 
 
 def log_to_run(reference: Path, metrics: dict[str, float], gradient: list[dict[str, Any]], files: list[Path]) -> None:

@@ -1,4 +1,5 @@
-"""Stage `ingest`: read the configured dataset into a TFDS dataset on disk (train / validation / test).
+"""Stage `ingest`: read the configured dataset into a TFDS dataset on disk (train / validation / test):
+labelled texts, or a plain text cut into three (a language model's).
 
     python -m pipelines.ingest [dataset=sst2] [dataset.sizes.train=1000 ...]
 
@@ -19,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from textrnn.atomic import write_json
 from textrnn.data import store
-from textrnn.data.sources import SPLITS, FileSpec, Splits, load_files, load_tfds
+from textrnn.data.sources import SPLITS, FileSpec, Splits, load_files, load_text, load_tfds
 from textrnn.data.synthetic import LABEL_NAMES, SyntheticReviews
 from textrnn.errors import TextrnnError
 
@@ -56,7 +57,9 @@ def read(dataset: DictConfig) -> Splits:
             label_key=dataset.label_key,
             download=dataset.get("download", True),
         )
-    raise TextrnnError(f"dataset.source: unknown source {source!r}; use synthetic, files or tfds")
+    if source == "text":
+        return load_text(list(dataset.files), split_fractions=dict(dataset.split_fractions), encoding=dataset.encoding)
+    raise TextrnnError(f"dataset.source: unknown source {source!r}; use synthetic, files, tfds or text")
 
 
 def main(cfg: DictConfig) -> None:

@@ -61,7 +61,8 @@ OptimizerName = Enum("OptimizerName", "adadelta adafactor adagrad adam adamax ad
 Schedule = Enum("Schedule", "constant warmup_cosine reduce_on_plateau")
 Strategy = Enum("Strategy", "default mirrored multi_worker")
 Precision = Enum("Precision", "float32 mixed_float16 mixed_bfloat16")
-Source = Enum("Source", "synthetic files tfds")
+Source = Enum("Source", "synthetic files tfds text")
+TaskName = Enum("TaskName", "classification language_model")
 FileFormat = Enum("FileFormat", "csv tsv jsonl")
 
 
@@ -70,7 +71,31 @@ class Tokenizer:
     split: Split = MISSING
     standardize: Standardize | None = MISSING
     max_tokens: int | None = at_least(3)  # padding, [UNK] and at least one word
-    max_length: int = at_least(1)
+    max_length: int | None = at_least(1)  # null: never cut (a language model reads its corpus whole)
+
+
+@dataclass
+class Task:
+    """What every task has; its ``name`` picks the rest (:data:`TASKS`)."""
+
+    name: TaskName = MISSING
+
+
+@dataclass
+class ClassificationTask(Task):
+    pass
+
+
+@dataclass
+class LanguageModelTask(Task):
+    window: int = at_least(2)
+    samples: int = at_least(0)
+    sample_length: int = at_least(1)
+    sample_prompt: str = checked(bool, "a non-empty prompt")
+    sample_temperature: float = checked(lambda v: v >= 0.0, "a number ≥ 0")
+
+
+TASKS: dict[str, type] = {"classification": ClassificationTask, "language_model": LanguageModelTask}
 
 
 @dataclass
@@ -204,12 +229,25 @@ class TfdsDataset(Dataset):
     splits: dict[str, str] = MISSING
 
 
-DATASETS: dict[str, type] = {"synthetic": SyntheticDataset, "files": FilesDataset, "tfds": TfdsDataset}
+@dataclass
+class TextDataset(Dataset):
+    files: list[str] = checked(bool, "a list of one or more text files")
+    encoding: str = MISSING
+    split_fractions: dict[str, float] = MISSING
+
+
+DATASETS: dict[str, type] = {
+    "synthetic": SyntheticDataset,
+    "files": FilesDataset,
+    "tfds": TfdsDataset,
+    "text": TextDataset,
+}
 
 
 @dataclass
 class Config:
-    """Everything but ``dataset``, whose keys depend on its ``source`` (see :data:`DATASETS`)."""
+    """Everything but ``dataset`` and ``task``, whose keys depend on their ``source`` and ``name``
+    (see :data:`DATASETS`, :data:`TASKS`)."""
 
     tokenizer: Tokenizer = MISSING
     model: Model = MISSING
@@ -226,9 +264,14 @@ def validate(cfg: DictConfig) -> None:
     source = OmegaConf.select(cfg, "dataset.source")
     if source not in DATASETS:
         raise TextrnnError(f"dataset.source = {source!r}: must be one of {', '.join(DATASETS)}")
-    rest = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "dataset"])
+    task = OmegaConf.select(cfg, "task.name")
+    if task not in TASKS:
+        raise TextrnnError(f"task.name = {task!r}: must be one of {', '.join(TASKS)}; pick one with task=<name>")
+    rest = OmegaConf.masked_copy(cfg, [key for key in cfg if key not in ("dataset", "task")])
     _check(Config, rest, "")
     _check(DATASETS[source], cfg.dataset, "dataset.")
+    _check(TASKS[task], cfg.task, "task.")
+    _check_task(cfg)
     if cfg.trainer.jit_compile and cfg.trainer.deterministic:
         # Keras would quietly train without XLA: it turns jit_compile off under op determinism.
         raise TextrnnError(
@@ -262,6 +305,37 @@ def validate(cfg: DictConfig) -> None:
             f"trainer.warmup_epochs = {cfg.trainer.warmup_epochs}: must be at most trainer.epochs "
             f"({cfg.trainer.epochs})"
         )
+
+
+def _check_task(cfg: DictConfig) -> None:
+    """What the task needs of the data, the tokenizer and the model."""
+    modelling = cfg.task.name == "language_model"
+    if modelling != (cfg.dataset.source == "text"):
+        fix = "task=language_model (or experiment=tinyshakespeare)" if not modelling else "a labelled dataset"
+        raise TextrnnError(
+            f"task.name = {cfg.task.name!r}: dataset {cfg.dataset.name!r} has source {cfg.dataset.source}, and "
+            f"plain text (source text) goes with task=language_model only; use {fix}"
+        )
+    if not modelling and cfg.tokenizer.max_length is None:
+        raise TextrnnError(
+            "tokenizer.max_length = None: a classifier cuts served texts at a length; set a number, e.g. 128"
+        )
+    if not modelling:
+        return
+    if cfg.tokenizer.max_length is not None:
+        raise TextrnnError(
+            f"tokenizer.max_length = {cfg.tokenizer.max_length}: a language model reads its corpus whole; set "
+            "tokenizer.max_length=null (task.window sets the training windows)"
+        )
+    for key, value, allowed in (
+        ("bidirectional", cfg.model.bidirectional, False),
+        ("pooling", cfg.model.pooling, "last"),
+    ):
+        if value != allowed:
+            raise TextrnnError(
+                f"model.{key} = {value!r}: a language model predicts each next token from the ones before it; "
+                f"set model.{key}={str(allowed).lower()}"
+            )
 
 
 def _check(schema: type, cfg: DictConfig, prefix: str) -> None:

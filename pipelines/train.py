@@ -1,12 +1,14 @@
-"""Stage `train`: fit the recurrent classifier, tracked in an MLflow run; resumable after a crash.
+"""Stage `train`: fit the recurrent classifier or language model (`task`), tracked in an MLflow run;
+resumable after a crash.
 
     python -m pipelines.train [model=gru] [trainer.epochs=1 ...]
     python -m pipelines.train trainer=gpu                 # all local GPUs, mixed precision, XLA
 
-Reads params `model`, `trainer`; reads `paths.tokenized`; writes `paths.models` (model.keras —
+Reads params `task`, `model`, `trainer`; reads `paths.tokenized`; writes `paths.models` (model.keras —
 the best epoch's weights, in textrnn's layers also when `model.kernel` trained Keras's fused
 ones — and mlflow_run.json naming the MLflow run that evaluate and export log into) and
-`paths.plots`/training.csv (one row of metrics per epoch). Reads `tracking` too, which is not
+`paths.plots`/training.csv (one row of metrics per epoch; a language model's with bits per token
+and perplexity, and a generated text per epoch in the MLflow run's samples/). Reads `tracking` too, which is not
 among its DVC params: where the run is logged does not change what is trained, so renaming the
 MLflow experiment retrains nothing (the next training logs there).
 
@@ -24,6 +26,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -37,7 +40,7 @@ from keras.callbacks import Callback
 from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
-from textrnn import convert, distribute, models, tokenized, tracking, training
+from textrnn import convert, distribute, language_model, models, tokenized, tracking, training, vectorize
 from textrnn.atomic import replace_directory, write_json, write_text
 
 RESUME = "resume.json"  # in paths.checkpoints: the run and config of the attempt its backup belongs to
@@ -46,7 +49,7 @@ RESUME = "resume.json"  # in paths.checkpoints: the run and config of the attemp
 def fingerprint(cfg: DictConfig) -> str:
     """What a backup must match to be resumed: everything but where results go."""
     resolved = OmegaConf.to_container(cfg)
-    relevant = {key: resolved[key] for key in ("model", "trainer", "tokenizer", "dataset")}  # type: ignore[index]
+    relevant = {key: resolved[key] for key in ("task", "model", "trainer", "tokenizer", "dataset")}  # type: ignore[index]
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
@@ -69,7 +72,7 @@ def main(cfg: DictConfig) -> None:
     trainer = cfg.trainer
     strategy = set_up_runtime(trainer)
     shuffle = tokenized.EpochShuffle(trainer.seed)
-    train_batches, validation_batches = batches(cfg.paths.tokenized, trainer, shuffle)
+    train_batches, validation_batches = batches(cfg.paths.tokenized, cfg.task, trainer, shuffle)
     with strategy.scope():
         model = build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
     if distribute.is_chief():
@@ -88,15 +91,22 @@ def set_up_runtime(trainer: DictConfig) -> tf.distribute.Strategy:
 
 
 def batches(
-    directory: str, trainer: DictConfig, shuffle: tokenized.EpochShuffle
+    directory: str, task: DictConfig, trainer: DictConfig, shuffle: tokenized.EpochShuffle
 ) -> tuple[tf.data.Dataset, tf.data.Dataset]:
-    """Train batches (shuffled every epoch) and validation batches, bucketed by length alike."""
-    boundaries = tokenized.length_boundaries(tokenized.lengths(directory, "train"), trainer.length_buckets)
+    """Train batches (shuffled every epoch) and validation batches: texts bucketed by length alike, or a
+    language model's windows of the text (all of one length)."""
+    if task.name == "language_model":
+        train, validation = (
+            language_model.windows(tokenized.token_ids(directory, split), task.window)
+            for split in ("train", "validation")
+        )
+        boundaries: list[int] = []
+    else:
+        train, validation = tokenized.split(directory, "train"), tokenized.split(directory, "validation")
+        boundaries = tokenized.length_boundaries(tokenized.lengths(directory, "train"), trainer.length_buckets)
     return (
-        tokenized.batches(
-            tokenized.split(directory, "train"), trainer.batch_size, shuffle=shuffle, bucket_boundaries=boundaries
-        ),
-        tokenized.batches(tokenized.split(directory, "validation"), trainer.batch_size, bucket_boundaries=boundaries),
+        tokenized.batches(train, trainer.batch_size, shuffle=shuffle, bucket_boundaries=boundaries),
+        tokenized.batches(validation, trainer.batch_size, bucket_boundaries=boundaries),
     )
 
 
@@ -109,14 +119,18 @@ def kernel(model: DictConfig) -> str:
 
 
 def build_model(cfg: DictConfig, *, steps_per_epoch: int) -> keras.Model:
-    """The classifier ``cfg.model`` describes, compiled with the trainer's optimizer and schedule."""
+    """The classifier or language model ``cfg.model`` describes, compiled with the trainer's optimizer and schedule."""
     trainer, meta = cfg.trainer, tokenized.meta(cfg.paths.tokenized)
-    classifier = models.build_classifier(
-        vocab_size=meta.vocab_size,
-        num_classes=len(meta.label_names),
-        seed=trainer.seed,
-        **{**OmegaConf.to_container(cfg.model), "kernel": kernel(cfg.model)},  # type: ignore[dict-item]
-    )
+    arguments: dict[str, Any] = {**OmegaConf.to_container(cfg.model), "kernel": kernel(cfg.model)}  # type: ignore[dict-item]
+    metrics: list[keras.metrics.Metric] = []
+    if cfg.task.name == "language_model":
+        del arguments["bidirectional"], arguments["pooling"]  # the schema holds them at false and last
+        model = models.build_language_model(vocab_size=meta.vocab_size, seed=trainer.seed, **arguments)
+        metrics = [language_model.BitsPerToken(), language_model.Perplexity()]
+    else:
+        model = models.build_classifier(
+            vocab_size=meta.vocab_size, num_classes=len(meta.label_names), seed=trainer.seed, **arguments
+        )
     optimizer = training.make_optimizer(
         name=trainer.optimizer,
         learning_rate=trainer.learning_rate,
@@ -127,8 +141,8 @@ def build_model(cfg: DictConfig, *, steps_per_epoch: int) -> keras.Model:
         global_clipnorm=trainer.global_clipnorm,
         weight_decay=trainer.weight_decay,
     )
-    training.compile_classifier(classifier, optimizer, jit_compile=trainer.jit_compile)
-    return classifier
+    training.compile_classifier(model, optimizer, jit_compile=trainer.jit_compile, metrics=metrics)
+    return model
 
 
 def fit_arguments(trainer: DictConfig) -> dict[str, Any]:
@@ -158,14 +172,16 @@ def train_as_chief(
         else:
             log_run_inputs(cfg)
         history_csv = checkpoints / "training.csv"
-        logger = tracking.EpochLogger(log_learning_rate=cfg.trainer.schedule != "constant")
+        callbacks = [shuffle, tracking.EpochLogger(log_learning_rate=cfg.trainer.schedule != "constant")]
+        if cfg.task.name == "language_model" and cfg.task.samples:
+            callbacks.append(tracking.SampleLogger(sampler(cfg, model)))
         training.fit(
             model,
             train,
             validation,
             history_csv=history_csv,
             backup_dir=checkpoints / "backup",
-            callbacks=[shuffle, logger],
+            callbacks=callbacks,
             **fit_arguments(cfg.trainer),
         )
         # Trained on Keras's fused layers or not, the published model holds our cells (the same weights), so
@@ -174,6 +190,31 @@ def train_as_chief(
         publish_history(history_csv, Path(cfg.paths.plots) / "training.csv")
     shutil.rmtree(checkpoints, ignore_errors=True)
     log.info("trained %s; model in %s", model.name, cfg.paths.models)
+
+
+def sampler(cfg: DictConfig, model: keras.Model) -> Callable[[], str]:
+    """What :class:`textrnn.tracking.SampleLogger` logs after an epoch: ``task.samples`` texts the model
+    generates from ``task.sample_prompt``, each after a header naming its seed."""
+    directory, task = cfg.paths.tokenized, cfg.task
+    spec = vectorize.TokenizerSpec(**tokenized.tokenizer_settings(directory))
+    vocabulary = tokenized.vocabulary(directory)
+    generator = language_model.Generator(model, spec.layer(vocabulary), vocabulary, split=spec.split)
+
+    def sample() -> str:
+        texts = []
+        for seed in range(task.samples):
+            out = generator.generate(
+                tf.constant(task.sample_prompt),
+                task.sample_length,
+                task.sample_temperature,
+                0,
+                tf.constant(seed, tf.int64),
+            )
+            header = f"--- seed {seed}, temperature {task.sample_temperature}"
+            texts.append(f"{header}\n{task.sample_prompt}{out['text'].numpy().decode()}\n")
+        return "\n".join(texts)
+
+    return sample
 
 
 def train_as_worker(

@@ -1,9 +1,11 @@
-"""The ``textrnn`` command: predictions from an exported SavedModel; the gates of a trained model.
+"""The ``textrnn`` command: predictions and generated text from an exported SavedModel; the gates of
+a trained model.
 
     textrnn predict "a great film" "awful"          # label, probability, text: one line each
     printf 'a great film\\n\\nawful\\n' | textrnn predict --json
     textrnn predict --file reviews.txt --model saved_model
     textrnn gates "the plot was not good" --output gates.png   # heatmaps of the LSTM's gates per token
+    textrnn generate --prompt "ROMEO:" --length 500 --temperature 0.8 --seed 1   # a language model's text
 
 TensorFlow is imported only once a command runs, so ``textrnn --help`` answers at once.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,8 +41,12 @@ def read_texts(texts: Sequence[str], file: Path | None) -> list[str]:
     return list(texts)
 
 
-def load_signature(model: Path) -> Any:
-    """The SavedModel's ``serving_default`` signature (TensorFlow loads here)."""
+KINDS = {"texts": ("a classifier", "textrnn predict"), "prompt": ("a language model", "textrnn generate")}
+
+
+def load_signature(model: Path, takes: str) -> Any:
+    """The SavedModel's ``serving_default`` signature, which must take the input ``takes`` (``texts``:
+    a classifier's, ``prompt``: a language model's); TensorFlow loads here."""
     if not (model / "saved_model.pb").is_file():
         raise TextrnnError(
             f"--model {model}: no SavedModel there; run `dvc repro` (stage export) or point --model at one"
@@ -47,12 +54,17 @@ def load_signature(model: Path) -> Any:
     import tensorflow as tf
     import tensorflow_text  # noqa: F401 — registers the ops of a WordPiece tokenizer, if the model has one
 
-    return tf.saved_model.load(str(model)).signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
+    signature = tf.saved_model.load(str(model)).signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
+    inputs = signature.structured_input_signature[1]
+    if takes not in inputs:
+        kind, command = next((KINDS[name] for name in inputs if name in KINDS), ("another kind of model", "TensorFlow"))
+        raise TextrnnError(f"--model {model}: is {kind}, not {KINDS[takes][0]}; use {command} with it")
+    return signature
 
 
 def predict(texts: list[str], model: Path) -> list[dict[str, Any]]:
     """One ``{"text", "label", "probabilities": {class: p}}`` per text."""
-    serve = load_signature(model)
+    serve = load_signature(model, "texts")
     if not texts:
         return []
     import tensorflow as tf
@@ -71,6 +83,36 @@ def _predict_command(args: argparse.Namespace) -> None:
             print(json.dumps(row, ensure_ascii=False))
         else:
             print(f"{row['label']}\t{row['probabilities'][row['label']]:.3f}\t{row['text']}")
+
+
+def generate(prompt: str, model: Path, *, length: int, temperature: float, top_k: int, seed: int) -> str:
+    """``length`` tokens that the language model SavedModel in ``model`` writes after ``prompt``."""
+    if not prompt:
+        raise TextrnnError("--prompt: empty; give the text to continue, e.g. --prompt 'ROMEO:'")
+    for option, value in (("--length", length), ("--temperature", temperature), ("--top-k", top_k)):
+        if value < 0:
+            raise TextrnnError(f"{option} {value}: must be ≥ 0")
+    serve = load_signature(model, "prompt")
+    import tensorflow as tf
+
+    out = serve(
+        prompt=tf.constant(prompt),
+        length=tf.constant(length),
+        temperature=tf.constant(temperature, tf.float32),
+        top_k=tf.constant(top_k),
+        seed=tf.constant(seed, tf.int64),
+    )
+    return out["text"].numpy().decode()
+
+
+def _generate_command(args: argparse.Namespace) -> None:
+    seed = args.seed if args.seed is not None else random.randrange(2**31)
+    text = generate(
+        args.prompt, args.model, length=args.length, temperature=args.temperature, top_k=args.top_k, seed=seed
+    )
+    print(args.prompt + text)
+    if args.seed is None:
+        print(f"(seed {seed}: --seed {seed} writes this text again)", file=sys.stderr)
 
 
 def gates(text: str, model: Path, tokenized_dir: Path, output: Path) -> int:
@@ -122,6 +164,23 @@ def parser() -> argparse.ArgumentParser:
         "--model", type=Path, default=Path("saved_model"), help="the SavedModel directory (default: saved_model)"
     )
     predict_parser.set_defaults(run=_predict_command)
+    generate_parser = commands.add_parser(
+        "generate",
+        help="write text with an exported language model",
+        description="Continue PROMPT with text sampled from the language model's SavedModel, one token at a "
+        "time (the sampling runs inside the SavedModel). Prints the prompt and its continuation.",
+    )
+    generate_parser.add_argument("--prompt", required=True, help="the text to continue, e.g. 'ROMEO:'")
+    generate_parser.add_argument("--length", type=int, default=500, help="tokens to generate (default: 500)")
+    generate_parser.add_argument(
+        "--temperature", type=float, default=0.8, help="below 1: safer, above: wilder; 0: most probable (default: 0.8)"
+    )
+    generate_parser.add_argument("--top-k", type=int, default=0, help="sample among the K most probable (default: all)")
+    generate_parser.add_argument("--seed", type=int, help="the same seed writes the same text (default: a random one)")
+    generate_parser.add_argument(
+        "--model", type=Path, default=Path("saved_model"), help="the SavedModel directory (default: saved_model)"
+    )
+    generate_parser.set_defaults(run=_generate_command)
     gates_parser = commands.add_parser(
         "gates",
         help="plot a trained model's gates over a text",

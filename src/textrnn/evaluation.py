@@ -138,7 +138,9 @@ def gradient_by_lag(model: keras.Model, token_batches: Iterable[np.ndarray]) -> 
 
     ``model`` is a chain ``Input → Embedding(mask_zero=True) → layers…`` such as
     :func:`textrnn.models.build_classifier` builds; ``token_batches`` are right-padded ``[B, T]``
-    id arrays (0 = padding). Dropout is inactive (the layers run in inference mode).
+    id arrays (0 = padding). For a language model (:func:`textrnn.models.build_language_model`:
+    no mask, a prediction at every step) the score is that of the last step's prediction, the next
+    token after the window. Dropout is inactive (the layers run in inference mode).
     """
     embedding, *rest = (layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer))
     takes_mask = ["mask" in inspect.signature(layer.call).parameters for layer in rest]
@@ -154,11 +156,18 @@ def gradient_by_lag(model: keras.Model, token_batches: Iterable[np.ndarray]) -> 
                 inputs, inputs_mask = outputs, outputs_mask
                 outputs = layer(inputs, mask=inputs_mask) if with_mask else layer(inputs)
                 outputs_mask = layer.compute_mask(inputs, inputs_mask)
+            if len(outputs.shape) == 3:  # a language model: the prediction at the last step
+                outputs = outputs[:, -1]
             log_probabilities = tf.math.log(tf.maximum(tf.cast(outputs, tf.float32), PROBABILITY_FLOOR))
             score = tf.reduce_max(log_probabilities, axis=-1) - tf.reduce_mean(log_probabilities, axis=-1)
         # Examples are independent (no batch statistics), so the gradient of the sum is each one's own.
         norms = tf.norm(tf.cast(tape.gradient(score, embedded), tf.float32), axis=-1).numpy()
-        lags = np.asarray(mask).sum(axis=1, keepdims=True) - 1 - np.arange(tokens.shape[1])
+        steps = (
+            np.asarray(mask).sum(axis=1, keepdims=True)
+            if mask is not None
+            else np.full((len(norms), 1), norms.shape[1])
+        )
+        lags = steps - 1 - np.arange(tokens.shape[1])
         real = lags >= 0  # right padding: the positions after the last token have negative lags
         lags_seen.append(lags[real])
         norms_seen.append(norms[real])

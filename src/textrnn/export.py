@@ -1,5 +1,6 @@
-"""A SavedModel that takes raw strings: vectorizer + classifier behind one serving signature,
-checked against the trained model in a Python process that does not import textrnn."""
+"""SavedModels that take raw strings — a classifier (vectorizer + model behind one serving
+signature) or a language model's text generator — each checked against the trained model in a
+Python process that does not import textrnn."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -17,6 +19,7 @@ import tensorflow as tf
 
 from textrnn.atomic import replace_directory
 from textrnn.errors import TextrnnError
+from textrnn.language_model import Generator
 
 SIGNATURE = tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY  # "serving_default"
 
@@ -82,7 +85,7 @@ def export_saved_model(
         return float(differences.max())
 
 
-SERVE_IN_A_FRESH_PROCESS = """
+IN_A_FRESH_PROCESS = """
 import json, sys
 import tensorflow as tf
 try:
@@ -90,17 +93,34 @@ try:
 except ImportError:
     pass
 serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-probabilities = serve(texts=tf.constant(json.load(sys.stdin)))["probabilities"].numpy().tolist()
-print(json.dumps({"textrnn": any(m.split(".")[0] == "textrnn" for m in sys.modules), "probabilities": probabilities}))
+request = json.load(sys.stdin)
+if "texts" in request:
+    answer = {"probabilities": serve(texts=tf.constant(request["texts"]))["probabilities"].numpy().tolist()}
+else:
+    arguments = {"prompt": tf.constant(request["prompt"]), "length": tf.constant(request["length"]),
+                 "temperature": tf.constant(0.0), "top_k": tf.constant(0), "seed": tf.constant(0, tf.int64)}
+    answer = {"text": serve(**arguments)["text"].numpy().decode()}
+answer["textrnn"] = any(m.split(".")[0] == "textrnn" for m in sys.modules)
+print(json.dumps(answer))
 """
 
 
 def served_probabilities(directory: str | Path, texts: Sequence[str]) -> np.ndarray:
-    """The probabilities the SavedModel in ``directory`` gives ``texts``, loaded by a fresh Python
-    that imports TensorFlow (and tensorflow-text, if installed) but not textrnn."""
+    """The probabilities the classifier SavedModel in ``directory`` gives ``texts``, loaded by a fresh
+    Python that imports TensorFlow (and tensorflow-text, if installed) but not textrnn."""
+    return np.asarray(_serve_in_a_fresh_process(directory, {"texts": list(texts)})["probabilities"], dtype=np.float64)
+
+
+def served_greedy_text(directory: str | Path, prompt: str, length: int) -> str:
+    """The greedy continuation (temperature 0) of ``prompt`` that the generator SavedModel in
+    ``directory`` writes, loaded by a fresh Python that does not import textrnn."""
+    return _serve_in_a_fresh_process(directory, {"prompt": prompt, "length": length})["text"]
+
+
+def _serve_in_a_fresh_process(directory: str | Path, request: dict[str, Any]) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-c", SERVE_IN_A_FRESH_PROCESS, str(Path(directory).resolve())],
-        input=json.dumps(list(texts)),
+        [sys.executable, "-c", IN_A_FRESH_PROCESS, str(Path(directory).resolve())],
+        input=json.dumps(request),
         capture_output=True,
         text=True,
         cwd=tempfile.gettempdir(),  # not the repository: nothing of it on sys.path by accident
@@ -114,4 +134,30 @@ def served_probabilities(directory: str | Path, texts: Sequence[str]) -> np.ndar
         raise TextrnnError(
             f"{directory}: serving the exported SavedModel imported textrnn; it must need TensorFlow only"
         )
-    return np.asarray(answer["probabilities"], dtype=np.float64)
+    return answer
+
+
+def export_generator(generator: Generator, directory: str | Path, *, prompt: str, length: int) -> str:
+    """Write a SavedModel whose ``serving_default`` is ``generator.generate``: ``prompt``, ``length``,
+    ``temperature``, ``top_k``, ``seed`` (scalars) to ``text`` (the continuation) and ``token_ids``.
+
+    Before ``directory`` is replaced, the SavedModel is loaded in a fresh Python process that does
+    not import textrnn, and its greedy continuation of ``prompt`` (``length`` tokens) must be the
+    ``generator``'s own; else :class:`~textrnn.errors.TextrnnError`, and ``directory`` keeps what it
+    held. Returns that continuation.
+    """
+    arguments = [tf.constant(prompt), length, 0.0, 0, tf.constant(0, tf.int64)]
+    expected = generator.generate(*arguments)["text"].numpy().decode()
+    archive = keras.export.ExportArchive()
+    archive.track(generator.model)
+    archive.track(generator.tokenizer)
+    archive.add_endpoint(SIGNATURE, generator.generate)
+    with replace_directory(directory) as target:
+        archive.write_out(str(target), verbose=False)
+        served = served_greedy_text(target, prompt, length)
+        if served != expected:
+            raise TextrnnError(
+                f"{directory}: the exported generator continues {prompt!r} with {served[:40]!r}, the trained model "
+                f"with {expected[:40]!r}; rerun train and export (dvc repro)"
+            )
+    return expected

@@ -1,4 +1,5 @@
-"""Text classifiers: embedding → recurrent layers → softmax head, and a bag-of-words baseline."""
+"""Text classifiers (embedding → recurrent layers → softmax head), language models (the same, with the
+head at every step) and a bag-of-words baseline."""
 
 from __future__ import annotations
 
@@ -50,10 +51,98 @@ def build_classifier(
     in the same layout, run by cuDNN's fused kernel on a GPU — for those two families without
     recurrent dropout; :func:`textrnn.convert.from_keras` turns the trained model into our layers.
     """
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    x = _recurrent_stack(
+        tokens,
+        vocab_size=vocab_size,
+        masked=True,
+        family=family,
+        embedding_dim=embedding_dim,
+        units=units,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        recurrent_dropout=recurrent_dropout,
+        embedding_dropout=embedding_dropout,
+        last_sequences=pooling != "last",
+        kernel=kernel,
+        seed=seed,
+    )
+    if pooling in ("mean", "max"):
+        x = pooling_layers.MaskedGlobalPooling1D(pooling, name=f"{pooling}_pooling")(x)
+    elif pooling == "attention":
+        x = pooling_layers.AttentionPooling1D(x.shape[-1], name="attention_pooling")(x)
+    x = keras.layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
+    probabilities = keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="head")(x)
+    return keras.Model(tokens, probabilities, name=f"{family}_classifier")
+
+
+def build_language_model(
+    *,
+    vocab_size: int,
+    family: str = "lstm",
+    embedding_dim: int = 64,
+    units: int = 64,
+    num_layers: int = 1,
+    dropout: float = 0.0,
+    recurrent_dropout: float = 0.0,
+    embedding_dropout: float = 0.0,
+    kernel: str = "cells",
+    seed: int | None = None,
+) -> keras.Model:
+    """Token ids ``[batch, time]`` to next-token probabilities ``[batch, time, vocab_size]``.
+
+    At every step ``t`` the last recurrent layer's output ``h_t`` goes through the output
+    projection ``y_t = W_hy h_t + b_y`` (the ``head``, shared by all steps) and a softmax over the
+    vocabulary: position ``t``'s row is the model's distribution of token ``t + 1``. The
+    windows it reads have no padding, so nothing is masked. The arguments are
+    :func:`build_classifier`'s (``dropout`` also before the head); a language model reads forwards only.
+    """
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    x = _recurrent_stack(
+        tokens,
+        vocab_size=vocab_size,
+        masked=False,
+        family=family,
+        embedding_dim=embedding_dim,
+        units=units,
+        num_layers=num_layers,
+        bidirectional=False,
+        dropout=dropout,
+        recurrent_dropout=recurrent_dropout,
+        embedding_dropout=embedding_dropout,
+        last_sequences=True,
+        kernel=kernel,
+        seed=seed,
+    )
+    x = keras.layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
+    probabilities = keras.layers.Dense(vocab_size, activation="softmax", dtype="float32", name="head")(x)
+    return keras.Model(tokens, probabilities, name=f"{family}_language_model")
+
+
+def _recurrent_stack(
+    tokens: keras.KerasTensor,
+    *,
+    vocab_size: int,
+    masked: bool,
+    family: str,
+    embedding_dim: int,
+    units: int,
+    num_layers: int,
+    bidirectional: bool,
+    dropout: float,
+    recurrent_dropout: float,
+    embedding_dropout: float,
+    last_sequences: bool,
+    kernel: str,
+    seed: int | None,
+) -> keras.KerasTensor:
+    """Embedding (id 0 masked if ``masked``) → ``num_layers`` recurrent layers; the last returns every
+    step's output if ``last_sequences``, else its final state."""
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
     if kernel not in KERNELS:
         raise ValueError(f"kernel must be one of {list(KERNELS)}, got {kernel!r}")
     if kernel == "fused" and family not in FUSED:
@@ -70,28 +159,21 @@ def build_classifier(
     ):
         if not 0.0 <= value < 1.0:
             raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
-    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(tokens)
+    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=masked, name="embedding")(tokens)
     if embedding_dropout:
         x = keras.layers.Dropout(embedding_dropout, noise_shape=(None, None, 1), seed=seed, name="word_dropout")(x)
     layer_class = FUSED[family] if kernel == "fused" else FAMILIES[family]
     for index in range(num_layers):
         recurrent = layer_class(
             units,
-            return_sequences=index < num_layers - 1 or pooling != "last",
+            return_sequences=index < num_layers - 1 or last_sequences,
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             seed=None if seed is None else seed + index,
             name=f"{family}_{index}",
         )
         x = keras.layers.Bidirectional(recurrent, name=f"bidirectional_{index}")(x) if bidirectional else recurrent(x)
-    if pooling in ("mean", "max"):
-        x = pooling_layers.MaskedGlobalPooling1D(pooling, name=f"{pooling}_pooling")(x)
-    elif pooling == "attention":
-        x = pooling_layers.AttentionPooling1D(x.shape[-1], name="attention_pooling")(x)
-    x = keras.layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
-    probabilities = keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="head")(x)
-    return keras.Model(tokens, probabilities, name=f"{family}_classifier")
+    return x
 
 
 def build_bow_baseline(*, vocab_size: int, num_classes: int) -> keras.Model:
@@ -103,5 +185,6 @@ def build_bow_baseline(*, vocab_size: int, num_classes: int) -> keras.Model:
 
 
 def load(path: str | Path) -> keras.Model:
-    """A classifier saved with ``model.save(path)`` (``.keras``); textrnn's layers are registered here."""
-    return keras.saving.load_model(path)
+    """A model saved with ``model.save(path)`` (``.keras``), for inference (not compiled); textrnn's
+    layers are registered here."""
+    return keras.saving.load_model(path, compile=False)

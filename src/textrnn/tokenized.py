@@ -7,7 +7,7 @@ What it holds, one writer and one reader each:
 - ``meta.json`` (label names, vocabulary size): :func:`write_meta`, :func:`meta`;
 - ``statistics.json`` (lengths and OOV rate per split): :func:`write_statistics`;
 - per split, ``token_ids.npy`` (the ids end to end), ``row_lengths.npy`` and ``labels.npy``:
-  :func:`write_split`, :func:`split`, :func:`lengths`, :func:`labels`.
+  :func:`write_split`, :func:`split`, :func:`token_ids`, :func:`lengths`, :func:`labels`.
 
 The stages after ``tokenize`` read token ids, not text: this module does not import the tokenizer
 (``textrnn.vectorize``), so an edit of the tokenizer reruns ``tokenize`` and ``export`` only.
@@ -16,6 +16,7 @@ The stages after ``tokenize`` read token ids, not text: this module does not imp
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,14 +38,30 @@ class Meta:
 
 
 def write_tokenizer(directory: Path, vocabulary: Sequence[str], settings: Mapping[str, Any]) -> None:
-    """``vocabulary.txt`` (the whole vocabulary, padding and [UNK] first) and ``tokenizer.json``."""
-    (directory / "vocabulary.txt").write_text("".join(f"{token}\n" for token in vocabulary), encoding="utf-8")
+    """``vocabulary.txt`` (the whole vocabulary, padding and [UNK] first) and ``tokenizer.json``.
+
+    One token a line, a backslash, newline or carriage return in a token written ``\\\\``, ``\\n``,
+    ``\\r`` (a character tokenizer's vocabulary holds the newline)."""
+    lines = "".join(f"{_escape(token)}\n" for token in vocabulary)
+    (directory / "vocabulary.txt").write_text(lines, encoding="utf-8")
     (directory / "tokenizer.json").write_text(json.dumps(dict(settings), indent=2) + "\n")
 
 
 def vocabulary(directory: str | Path) -> list[str]:
     """The tokens, id = position, as :func:`write_tokenizer` wrote them."""
-    return (Path(directory) / "vocabulary.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    lines = (Path(directory) / "vocabulary.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    return [_unescape(line) for line in lines]
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(token: str) -> str:
+    return "".join(_ESCAPES.get(character, character) for character in token)
+
+
+def _unescape(line: str) -> str:
+    return re.sub(r"\\(.)", lambda found: {"n": "\n", "r": "\r"}.get(found[1], found[1]), line)
 
 
 def tokenizer_settings(directory: str | Path) -> dict[str, Any]:
@@ -81,13 +98,16 @@ def write_split(directory: Path, name: str, rows: tf.data.Dataset) -> None:
 
 def split(directory: str | Path, name: str) -> tf.data.Dataset:
     """The split ``name`` as ``{"tokens": int32 [None], "label": int64}`` rows."""
-    tokens = tf.RaggedTensor.from_row_lengths(
-        np.load(Path(directory) / name / "token_ids.npy"), lengths(directory, name)
-    )
+    tokens = tf.RaggedTensor.from_row_lengths(token_ids(directory, name), lengths(directory, name))
     rows = tf.data.Dataset.from_tensor_slices({"tokens": tokens, "label": labels(directory, name)})
     # A ragged tensor's rows come out with a (ragged-rank 0) RaggedTensorSpec; passing them through a
     # map makes them the plain tensors that padded_batch and the models expect.
     return rows.map(lambda row: {"tokens": row["tokens"], "label": row["label"]})
+
+
+def token_ids(directory: str | Path, name: str) -> np.ndarray:
+    """The token ids of the split ``name`` end to end: for plain text, the stream a language model reads."""
+    return np.load(Path(directory) / name / "token_ids.npy")
 
 
 def lengths(directory: str | Path, name: str) -> np.ndarray:
@@ -151,7 +171,8 @@ def batches(
     shuffle: EpochShuffle | None = None,
     bucket_boundaries: Sequence[int] = (),
 ) -> tf.data.Dataset:
-    """``{"tokens", "label"}`` rows to right-padded ``(tokens, label)`` batches (padding id 0).
+    """``{"tokens", "label"}`` rows to right-padded ``(tokens, label)`` batches (padding id 0); a label
+    is a class id, or a language model's next-token ids.
 
     With ``shuffle`` the rows come in a new, seeded order every epoch (see :class:`EpochShuffle`).
     With ``bucket_boundaries`` (see :func:`length_boundaries`) each batch is drawn from rows of
@@ -174,7 +195,7 @@ def batches(
         )
         batched = batched.apply(tf.data.experimental.assert_cardinality(count))
     else:
-        batched = pairs.padded_batch(batch_size, padded_shapes=([None], []))
+        batched = pairs.padded_batch(batch_size)  # each component padded to the batch's longest
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return batched.prefetch(tf.data.AUTOTUNE).with_options(options)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -121,3 +121,15 @@ class EpochLogger(keras.callbacks.Callback):
         if self.log_learning_rate:
             metrics["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         mlflow.log_metrics(metrics, step=epoch + 1)
+
+
+class SampleLogger(keras.callbacks.Callback):
+    """After each epoch, log the text ``sample()`` returns to the active run as ``samples/epoch_<n>.txt``
+    (epochs counted from 1): a language model's generated text, read in MLflow's artifact view."""
+
+    def __init__(self, sample: Callable[[], str]) -> None:
+        super().__init__()
+        self.sample = sample
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        mlflow.log_text(self.sample(), f"samples/epoch_{epoch + 1:03d}.txt")

@@ -94,12 +94,19 @@ def make_optimizer(
     return keras.optimizers.get({"class_name": name, "config": config})
 
 
-def compile_classifier(model: keras.Model, optimizer: keras.optimizers.Optimizer, *, jit_compile: bool = False) -> None:
-    """Cross-entropy and accuracy; under ``mixed_float16`` Keras wraps ``optimizer`` in loss scaling."""
+def compile_classifier(
+    model: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    *,
+    jit_compile: bool = False,
+    metrics: Sequence[keras.metrics.Metric] = (),
+) -> None:
+    """Cross-entropy and accuracy, and ``metrics``; under ``mixed_float16`` Keras wraps ``optimizer``
+    in loss scaling. A language model is a classifier of the next token at every step."""
     model.compile(
         optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy"), *metrics],
         jit_compile=jit_compile,
     )
 

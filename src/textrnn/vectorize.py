@@ -36,14 +36,14 @@ class TokenizerSpec:
     split: str = "whitespace"
     standardize: str | None = "lower_and_strip_punctuation"
     max_tokens: int | None = 20000
-    max_length: int = 128
+    max_length: int | None = 128
 
     def __post_init__(self) -> None:
         if self.split not in SPLITS:
             raise ValueError(f"split must be one of {list(SPLITS)}, got {self.split!r}")
         if self.split == "wordpiece" and self.standardize not in ("lower", None):
             raise ValueError(f"standardize must be 'lower' or None for split='wordpiece', got {self.standardize!r}")
-        if self.max_length <= 0:
+        if self.max_length is not None and self.max_length <= 0:
             raise ValueError(f"max_length must be a positive integer, got {self.max_length}")
         if self.max_tokens is not None and self.max_tokens < 3:
             raise ValueError(f"max_tokens must be None or at least 3 (padding, [UNK], a word), got {self.max_tokens}")
@@ -163,11 +163,13 @@ def encode(layer: keras.layers.Layer, dataset: tf.data.Dataset) -> tf.data.Datas
     return dataset.batch(1024).map(vectorize).unbatch()
 
 
-def truncate(dataset: tf.data.Dataset, max_length: int) -> tf.data.Dataset:
+def truncate(dataset: tf.data.Dataset, max_length: int | None) -> tf.data.Dataset:
+    if max_length is None:
+        return dataset
     return dataset.map(lambda row: {"tokens": row["tokens"][:max_length], "label": row["label"]})
 
 
-def statistics(lengths: np.ndarray, oov_count: int, max_length: int) -> dict[str, float]:
+def statistics(lengths: np.ndarray, oov_count: int, max_length: int | None) -> dict[str, float]:
     """Sequence-length statistics (in tokens, before truncation) and the OOV rate of one split."""
     total = int(lengths.sum())
     return {
@@ -176,12 +178,12 @@ def statistics(lengths: np.ndarray, oov_count: int, max_length: int) -> dict[str
         "length_p50": float(np.percentile(lengths, 50)) if len(lengths) else 0.0,
         "length_p95": float(np.percentile(lengths, 95)) if len(lengths) else 0.0,
         "length_max": int(lengths.max()) if len(lengths) else 0,
-        "truncated_fraction": float((lengths > max_length).mean()) if len(lengths) else 0.0,
+        "truncated_fraction": float((lengths > max_length).mean()) if len(lengths) and max_length else 0.0,
         "oov_rate": oov_count / total if total else 0.0,
     }
 
 
-def split_statistics(encoded: tf.data.Dataset, max_length: int) -> dict[str, float]:
+def split_statistics(encoded: tf.data.Dataset, max_length: int | None) -> dict[str, float]:
     lengths, oov = [], 0
     for row in encoded.ragged_batch(4096):
         tokens = row["tokens"]

@@ -1,4 +1,5 @@
-"""Where labelled text comes from: local CSV / TSV / JSONL files, or a TFDS dataset.
+"""Where text comes from: labelled CSV / TSV / JSONL files or a TFDS dataset, or plain text files
+for a language model.
 
 Each reader returns :class:`Splits`: ``train``, ``validation`` and ``test`` lists of
 ``(text, label_index)`` plus the label names. Every problem with the input raises
@@ -266,6 +267,50 @@ def load_files(
     train, carved = split_off(read["train"], missing, split_seed) if missing else (read["train"], {})
     read.update(carved, train=train)
     return Splits(read["train"], read["validation"], read["test"], tuple(label_names))
+
+
+TEXT_LABEL = "text"  # plain text's one class: a language model's targets are the text's own next tokens
+
+
+def load_text(paths: Sequence[str], *, split_fractions: Mapping[str, float], encoding: str = "utf-8") -> Splits:
+    """Plain text for a language model: ``paths`` end to end, cut at character positions.
+
+    The last ``split_fractions["test"]`` of the text is the test split and the
+    ``split_fractions["validation"]`` before it the validation split; the rest, from the start,
+    trains. Nothing is shuffled across a cut, so no sentence is on both sides. Each split is one
+    example labelled 0, the one class :data:`TEXT_LABEL`. Line endings are read as ``\\n``.
+    """
+    if not paths:
+        raise TextrnnError("dataset.files: no files; list the plain-text files to read, e.g. [corpus.txt]")
+    unknown = set(split_fractions) - {"validation", "test"}
+    if unknown or not all(0.0 < split_fractions.get(name, 0.0) < 1.0 for name in ("validation", "test")):
+        raise TextrnnError(
+            f"dataset.split_fractions = {dict(split_fractions)}: plain text needs validation and test, each in (0, 1), "
+            "and nothing else, e.g. {validation: 0.05, test: 0.1}"
+        )
+    if sum(split_fractions.values()) >= 1.0:
+        raise TextrnnError(f"dataset.split_fractions {dict(split_fractions)} add up to 1 or more; keep them below 1")
+    text = "".join(_read_text(Path(path), encoding) for path in paths)
+    test_start = round(len(text) * (1.0 - split_fractions["test"]))
+    validation_start = test_start - round(len(text) * split_fractions["validation"])
+    pieces = text[:validation_start], text[validation_start:test_start], text[test_start:]
+    return Splits(*([(piece, 0)] if piece else [] for piece in pieces), label_names=(TEXT_LABEL,))
+
+
+def _read_text(path: Path, encoding: str) -> str:
+    if path.is_dir():
+        raise TextrnnError(f"{path}: is a directory; list the text files in it in dataset.files")
+    try:
+        text = path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise TextrnnError(f"{path}: no such file; fix dataset.files or create the file") from None
+    except UnicodeDecodeError as err:
+        raise TextrnnError(_decode_error(path, encoding, err)) from None
+    except OSError as err:
+        raise TextrnnError(f"{path}: cannot read it ({err.strerror}); check that it is a readable file") from None
+    if not text.strip():
+        raise TextrnnError(f"{path}: holds no text; give it some or leave it out of dataset.files")
+    return text
 
 
 def _resolves(host: str) -> bool:
