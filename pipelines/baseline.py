@@ -1,8 +1,9 @@
-"""Stage `baseline`: what order-blind models reach — majority class and a bag-of-words model.
+"""Stage `baseline`: what order-blind models reach — majority class and a bag-of-words model; for a
+language model, add-one smoothed unigram and bigram models (test cross-entropy in nats per token).
 
     python -m pipelines.baseline [baseline.epochs=3]
 
-Reads params `baseline`; reads `paths.tokenized`; writes `paths.metrics`/baseline.json.
+Reads params `task.name`, `baseline`; reads `paths.tokenized`; writes `paths.metrics`/baseline.json.
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ from textrnn.atomic import write_json
 
 def main(cfg: DictConfig) -> None:
     directory, settings = cfg.paths.tokenized, cfg.baseline
+    if cfg.task.name == "language_model":
+        train, test = tokenized.token_ids(directory, "train"), tokenized.token_ids(directory, "test")
+        vocab_size = tokenized.meta(directory).vocab_size
+        metrics = {
+            f"{name}_loss": evaluation.ngram_cross_entropy(train, test, order=order, vocab_size=vocab_size)
+            for order, name in ((1, "unigram"), (2, "bigram"))
+        }
+        write_json(Path(cfg.paths.metrics) / "baseline.json", metrics)
+        log.info("n-gram baselines on test (nats per token): %s", metrics)
+        return
     keras.utils.set_random_seed(settings.seed)
     meta = tokenized.meta(directory)
     train, validation, test = (tokenized.split(directory, name) for name in ("train", "validation", "test"))

@@ -118,6 +118,29 @@ def majority_accuracy(train_labels: np.ndarray, test_labels: np.ndarray) -> floa
     return float((test_labels == majority).mean())
 
 
+def ngram_cross_entropy(train: np.ndarray, test: np.ndarray, *, order: int, vocab_size: int) -> float:
+    """Test cross-entropy (nats per token) of an add-one smoothed unigram (``order=1``) or bigram
+    (``order=2``) model counted on the token stream ``train``: a language model's order-blind baseline.
+
+    ``p(b | a) = (count(a b) + 1) / (count(a) + vocab_size)``; the first test token, which has no
+    predecessor in ``test``, is left out for both orders.
+    """
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2, got {order!r}")
+    if order == 1:
+        counts = np.bincount(train, minlength=vocab_size)
+        probabilities = (counts[test[1:]] + 1) / (len(train) + vocab_size)
+    else:
+        pairs = train[:-1].astype(np.int64) * vocab_size + train[1:]
+        seen, pair_counts = np.unique(pairs, return_counts=True)
+        wanted = test[:-1].astype(np.int64) * vocab_size + test[1:]
+        found = np.minimum(np.searchsorted(seen, wanted), len(seen) - 1)
+        counts = np.where(seen[found] == wanted, pair_counts[found], 0)
+        contexts = np.bincount(train[:-1], minlength=vocab_size)
+        probabilities = (counts + 1) / (contexts[test[:-1]] + vocab_size)
+    return float(-np.mean(np.log(probabilities)))
+
+
 def confusion_rows(labels: np.ndarray, probabilities: np.ndarray, label_names: Sequence[str]) -> list[dict[str, str]]:
     """One ``{"actual", "predicted"}`` row per example, as DVC's ``confusion`` plot template reads."""
     predicted = probabilities.argmax(-1)
