@@ -164,8 +164,18 @@ def test_sampling_is_seeded_temperature_to_zero_is_greedy_and_top_1_is_greedy():
     hot = generate(generator, "abc", 40, 1.5, seed=5)
     assert hot == generate(generator, "abc", 40, 1.5, seed=5)
     assert hot != generate(generator, "abc", 40, 1.5, seed=6) and hot != greedy
-    top_3 = [generate(generator, "abc", 40, 1.0, top_k=3, seed=s)[1] for s in range(5)]
-    assert len({token for ids in top_3 for token in ids}) > 3  # the three most probable change as the text goes on
+    wild = generate(generator, "abc", 40, 5.0, seed=5)[1]
+    top_3 = generate(generator, "abc", 40, 5.0, top_k=3, seed=5)[1]
+    assert len(set(wild)) > 3
+    states = [cell.get_initial_state(1) for cell in generator.cells]
+    for token in [VOCABULARY.index(c) for c in "ab"]:
+        _, states = generator.next_token_probabilities(tf.constant([token]), states)
+    previous = VOCABULARY.index("c")
+    for drawn in top_3:  # each drawn token is among the 3 likeliest (padding and [UNK] left out) of its step
+        probabilities, states = generator.next_token_probabilities(tf.constant([previous]), states)
+        likeliest = np.argsort(-probabilities.numpy()[0, language_model.PADDING_AND_UNKNOWN :])[:3]
+        assert drawn - language_model.PADDING_AND_UNKNOWN in likeliest
+        previous = drawn
 
 
 def test_an_empty_prompt_is_refused_in_the_graph():
@@ -176,7 +186,7 @@ def test_an_empty_prompt_is_refused_in_the_graph():
 # -- every stage on a tiny text ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def language_model_run(tmp_path_factory):
-    from pipelines import evaluate, export, ingest, tokenize_text, train
+    from pipelines import baseline, evaluate, export, ingest, tokenize_text, train
 
     workdir = tmp_path_factory.mktemp("language_model")
     corpus = workdir / "play.txt"
@@ -201,7 +211,7 @@ def language_model_run(tmp_path_factory):
     cwd = os.getcwd()
     os.chdir(workdir)  # MLflow puts artifacts under ./mlruns
     try:
-        for stage in (ingest, tokenize_text, train, evaluate, export):
+        for stage in (ingest, tokenize_text, baseline, train, evaluate, export):
             stage.main(cfg)
     finally:
         os.chdir(cwd)
@@ -283,28 +293,20 @@ def test_the_saved_model_generates_in_a_process_that_cannot_import_textrnn(langu
     assert out["cold"][0][:30] == "".join(vocabulary[i] for i in greedy)
 
 
-def test_textrnn_generate_and_predict_tell_the_two_kinds_of_model_apart(language_model_run, pipeline_run):
+def test_textrnn_generate_and_predict_tell_the_two_kinds_of_model_apart(language_model_run, pipeline_run, capsys):
+    from textrnn import cli
+
     _, workdir, _ = language_model_run
     _, classifier_dir = pipeline_run
-    command = [sys.executable, "-m", "textrnn"]
-    run = subprocess.run(
-        [
-            *command,
-            "generate",
-            "--prompt",
-            "NURSE:",
-            "--length",
-            "40",
-            "--seed",
-            "3",
-            "--model",
-            workdir / "saved_model",
-        ],
-        capture_output=True,
-        text=True,
+    cli.main(
+        ["generate", "--prompt", "NURSE:", "--length", "40", "--seed", "3", "--model", str(workdir / "saved_model")]
     )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("NURSE:") and len(run.stdout) == len("NURSE:") + 40 + 1  # and print's newline
+    first = capsys.readouterr().out
+    assert first.startswith("NURSE:") and len(first) == len("NURSE:") + 40 + 1  # and print's newline
+    cli.main(
+        ["generate", "--prompt", "NURSE:", "--length", "40", "--seed", "3", "--model", str(workdir / "saved_model")]
+    )
+    assert capsys.readouterr().out == first
     for arguments, message in (
         (
             ["predict", "--model", workdir / "saved_model", "hi"],
@@ -315,7 +317,13 @@ def test_textrnn_generate_and_predict_tell_the_two_kinds_of_model_apart(language
             "is a classifier, not a language model",
         ),
         (["generate", "--prompt", "", "--model", workdir / "saved_model"], "--prompt: empty"),
+        (
+            ["generate", "--prompt", "a", "--length", "-1", "--model", workdir / "saved_model"],
+            "--length -1: must be ≥ 0",
+        ),
     ):
-        refused = subprocess.run([*command, *map(str, arguments)], capture_output=True, text=True)
-        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
-        assert refused.stderr.startswith("textrnn: error: --") and message in refused.stderr, refused.stderr
+        with pytest.raises(SystemExit) as exited:
+            cli.main([str(argument) for argument in arguments])
+        stderr = capsys.readouterr().err
+        assert exited.value.code == 2 and len(stderr.strip().splitlines()) == 1, stderr
+        assert stderr.startswith("textrnn: error: --") and message in stderr, stderr

@@ -10,7 +10,8 @@ What it holds, one writer and one reader each:
   :func:`write_split`, :func:`split`, :func:`token_ids`, :func:`lengths`, :func:`labels`.
 
 The stages after ``tokenize`` read token ids, not text: this module does not import the tokenizer
-(``textrnn.vectorize``), so an edit of the tokenizer reruns ``tokenize`` and ``export`` only.
+(``textrnn.vectorize``), so an edit of the tokenizer reruns ``tokenize``, ``export`` and ``train``
+(which tokenizes a language model's sample prompt) only.
 """
 
 from __future__ import annotations
