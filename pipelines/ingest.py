@@ -10,6 +10,7 @@ warned about.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -25,6 +26,14 @@ from textrnn.data.synthetic import LABEL_NAMES, SyntheticReviews
 from textrnn.errors import TextrnnError
 
 
+def in_project(path: str) -> str:
+    """``path`` as conf/ means it: relative to the project. `dvc exp run --queue` (and `--temp`) runs
+    the stages in a copy of the project under .dvc/tmp, where `../shared` is somewhere else; DVC_ROOT,
+    which DVC sets for every stage, names the project itself."""
+    root = os.environ.get("DVC_ROOT")
+    return path if root is None or os.path.isabs(path) else os.path.join(root, path)
+
+
 def read(dataset: DictConfig) -> Splits:
     """The dataset's three splits, from whichever source `dataset.source` names."""
     source = dataset.get("source")
@@ -38,7 +47,7 @@ def read(dataset: DictConfig) -> Splits:
         )
     if source == "files":
         return load_files(
-            {split: FileSpec(**spec) for split, spec in dataset.files.items()},
+            {split: FileSpec(**{**spec, "path": in_project(spec.path)}) for split, spec in dataset.files.items()},
             label_names=list(dataset.label_names),
             split_fractions=dict(dataset.get("split_fractions") or {}),
             split_seed=dataset.split_seed,
@@ -51,14 +60,15 @@ def read(dataset: DictConfig) -> Splits:
     if source == "tfds":
         return load_tfds(
             dataset.tfds_name,
-            data_dir=dataset.get("data_dir"),
+            data_dir=dataset.data_dir and in_project(dataset.data_dir),
             splits=dict(dataset.splits),
             text_key=dataset.text_key,
             label_key=dataset.label_key,
             download=dataset.get("download", True),
         )
     if source == "text":
-        return load_text(list(dataset.files), split_fractions=dict(dataset.split_fractions), encoding=dataset.encoding)
+        files = [in_project(path) for path in dataset.files]
+        return load_text(files, split_fractions=dict(dataset.split_fractions), encoding=dataset.encoding)
     raise TextrnnError(f"dataset.source: unknown source {source!r}; use synthetic, files, tfds or text")
 
 

@@ -68,6 +68,24 @@ def test_bad_plain_text_is_one_line_naming_the_file_or_key(tmp_path, content, fr
     assert "\n" not in str(error.value)
 
 
+def test_relative_data_paths_are_read_from_the_project_dvc_names(tmp_path, monkeypatch):
+    """`dvc exp run --queue` runs ingest in a copy of the project; DVC_ROOT names the project itself."""
+    from pipelines.ingest import read
+
+    (tmp_path / "project").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "play.txt").write_text(verse(20))
+    copy = tmp_path / "project" / ".dvc" / "tmp" / "exps" / "run"
+    copy.mkdir(parents=True)
+    monkeypatch.chdir(copy)
+    cfg = compose_config(["experiment=tinyshakespeare", "dataset.files=[../shared/play.txt]"])
+    monkeypatch.setenv("DVC_ROOT", str(tmp_path / "project"))
+    assert "".join(split[0][0] for _, split in read(cfg.dataset).items()) == verse(20)
+    monkeypatch.delenv("DVC_ROOT")
+    with pytest.raises(TextrnnError, match=r"^\.\./shared/play.txt: no such file"):
+        read(cfg.dataset)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
