@@ -196,6 +196,20 @@ def test_sampling_is_seeded_temperature_to_zero_is_greedy_and_top_1_is_greedy():
         previous = drawn
 
 
+def test_a_word_model_generates_words_joined_by_spaces():
+    vocabulary = ["", "[UNK]", "the", "night", "is", "young"]
+    spec = vectorize.TokenizerSpec(split="whitespace", standardize="lower", max_tokens=None, max_length=None)
+    keras.utils.set_random_seed(2)
+    model = models.build_language_model(vocab_size=len(vocabulary), family="gru", embedding_dim=4, units=4)
+    generator = language_model.Generator(model, spec.layer(vocabulary), vocabulary, split="whitespace")
+    text, ids = generate(generator, "The NIGHT", 7, 1.0, seed=1)
+    assert len(ids) == 7 and text == " ".join(vocabulary[i] for i in ids)
+    states = [cell.get_initial_state(1) for cell in generator.cells]
+    for token in (2, 3):  # "The NIGHT", standardized, is "the night": the greedy text follows from those ids
+        probabilities, states = generator.next_token_probabilities(tf.constant([token]), states)
+    assert generate(generator, "The NIGHT", 1, 0.0)[1] == [int(probabilities.numpy()[0, 2:].argmax()) + 2]
+
+
 def test_an_empty_prompt_is_refused_in_the_graph():
     with pytest.raises(tf.errors.InvalidArgumentError, match="the prompt has no tokens"):
         generate(char_generator("gru"), "", 5, 0.0)
