@@ -36,6 +36,11 @@ def windows(ids: np.ndarray, window: int) -> tf.data.Dataset:
     return tf.data.Dataset.from_tensor_slices({"tokens": inputs, "label": targets})
 
 
+def separator(split: str) -> str:
+    """What joins tokens of the tokenizer ``split`` back into text: nothing between characters, else a space."""
+    return "" if split == "character" else " "
+
+
 @keras.saving.register_keras_serializable(package="textrnn")
 class BitsPerToken(keras.metrics.Mean):
     """Mean cross-entropy of next-token ``probabilities`` in bits (nats / ln 2): bits per character
@@ -109,7 +114,7 @@ class Generator(tf.Module):
         if not self.cells:
             raise ValueError(f"model {model.name!r} has no recurrent layer to step")
         self.vocabulary = list(vocabulary)
-        self.separator = "" if split == "character" else " "
+        self.separator = separator(split)
         self.pieces = split == "wordpiece"
         self.generate = tf.function(self._generate, input_signature=self.SIGNATURE)
 
@@ -166,7 +171,7 @@ class Contexts(Sequence[str]):
 
     def __init__(self, windows: np.ndarray, vocabulary: Sequence[str], *, split: str, characters: int = 60) -> None:
         self.windows, self.vocabulary, self.characters = windows, vocabulary, characters
-        self.separator = "" if split == "character" else " "
+        self.separator = separator(split)
 
     def __len__(self) -> int:
         return self.windows.size
