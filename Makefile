@@ -28,11 +28,12 @@ lint: setup
 	ruff check .
 	ruff format --check .
 
+# pytest-xdist: one worker per core; each test file stays on one worker, so a module's fixtures run once
 test: lint
-	pytest
+	pytest -n auto --dist loadfile
 
 test-slow: setup
-	pytest -m slow
+	pytest -m slow -n auto --dist loadfile
 
 bench: setup
 	python benchmarks/recurrent_layers.py

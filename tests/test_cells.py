@@ -230,29 +230,37 @@ def test_lstm_forget_bias_starts_at_one():
 def test_cell_gradient_check_float64(cell_cls):
     keras.utils.set_random_seed(0)
     rnn = keras.layers.RNN(cell_cls(3, dtype="float64"), return_sequences=True, dtype="float64")
-    x = tf.constant(np.random.default_rng(2).normal(size=(2, 4, 3)), dtype=tf.float64)
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.normal(size=(2, 4, 3)), dtype=tf.float64)
     rnn(x)
-
-    def loss_of_inputs(inputs):
-        return tf.reduce_sum(tf.sin(rnn(inputs)))
-
-    # Central differences with delta 1e-5 are exact to about 1e-6 relative (truncation error), so the
-    # tolerance is relative as well as absolute; a wrong gradient is off by far more.
-    theoretical, numerical = tf.test.compute_gradient(loss_of_inputs, [x], delta=1e-5)
-    np.testing.assert_allclose(theoretical[0], numerical[0], rtol=1e-5, atol=1e-6)
-
     weights = [tf.constant(v.numpy()) for v in rnn.trainable_variables]
-    for index in range(len(weights)):
+    non_trainable = [v.value for v in rnn.non_trainable_variables]
 
-        def loss_of_weight(weight, index=index):
-            values = [weight if i == index else w for i, w in enumerate(weights)]
-            outputs, _ = rnn.stateless_call(values, [v.value for v in rnn.non_trainable_variables], x)
-            return tf.reduce_sum(tf.sin(outputs))
+    def loss(inputs, values):
+        outputs, _ = rnn.stateless_call(values, non_trainable, inputs)
+        return tf.reduce_sum(tf.sin(outputs))
 
-        theoretical, numerical = tf.test.compute_gradient(loss_of_weight, [weights[index]], delta=1e-5)
-        np.testing.assert_allclose(
-            theoretical[0], numerical[0], rtol=1e-5, atol=1e-6, err_msg=rnn.trainable_variables[index].path
-        )
+    with tf.GradientTape() as tape:
+        tape.watch([x, *weights])
+        value = loss(x, weights)
+    gradients = tape.gradient(value, [x, *weights])
+    # Directional derivatives: along three random directions per tensor (inputs and each weight), the
+    # backpropagated gradient's dot product against a central difference (delta 1e-6, exact to ~1e-10
+    # in float64). Two evaluations per direction, not two per element: a wrong gradient for any
+    # element shows along a random direction.
+    for index, (point, gradient) in enumerate(zip([x, *weights], gradients, strict=True)):
+        name = "inputs" if index == 0 else rnn.trainable_variables[index - 1].path
+        for _ in range(3):
+            direction = tf.constant(rng.normal(size=point.shape), dtype=tf.float64)
+
+            def moved(step, index=index, direction=direction):
+                tensors = [x, *weights]
+                tensors[index] = tensors[index] + step * direction
+                return loss(tensors[0], tensors[1:])
+
+            numerical = (moved(1e-6) - moved(-1e-6)) / 2e-6
+            theoretical = tf.reduce_sum(gradient * direction)
+            np.testing.assert_allclose(float(theoretical), float(numerical), rtol=1e-6, atol=1e-7, err_msg=name)
 
 
 # -- variational dropout -------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from textrnn import cli
+
 TEXTRNN = Path(sys.executable).parent / "textrnn"  # the [project.scripts] entry point
 
 
@@ -41,13 +43,15 @@ def test_predict_reads_stdin_one_text_a_line_and_prints_json(pipeline_run, tmp_p
         assert row["label"] == max(row["probabilities"], key=row["probabilities"].get)
 
 
-def test_predict_takes_texts_as_arguments_or_from_a_file(pipeline_run, tmp_path):
+def test_predict_takes_texts_as_arguments_or_from_a_file(pipeline_run, tmp_path, monkeypatch, capsys):
     cfg, _ = pipeline_run
-    by_argument = _textrnn("predict", "--model", cfg.paths.saved_model, "a great film", "i hated it", cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)  # in this process: the subprocess above already ran the command itself
+    cli.main(["predict", "--model", cfg.paths.saved_model, "a great film", "i hated it"])
+    by_argument = capsys.readouterr().out
     (tmp_path / "texts.txt").write_text("a great film\ni hated it\n", encoding="utf-8")
-    by_file = _textrnn("predict", "--model", cfg.paths.saved_model, "--file", "texts.txt", cwd=tmp_path)
-    assert by_argument.returncode == 0 and by_argument.stdout == by_file.stdout
-    lines = [line.split("\t") for line in by_argument.stdout.splitlines()]
+    cli.main(["predict", "--model", cfg.paths.saved_model, "--file", "texts.txt"])
+    assert capsys.readouterr().out == by_argument
+    lines = [line.split("\t") for line in by_argument.splitlines()]
     assert [(label in ("negative", "positive"), 0.5 <= float(p) <= 1, text) for label, p, text in lines] == [
         (True, True, "a great film"),
         (True, True, "i hated it"),

@@ -163,21 +163,28 @@ def test_exp_run_set_param_group_and_value(repo):
     diff = json.loads(_run([dvc, "params", "diff", "--json"], repo))
     assert diff["params.yaml"]["model.family"] == {"old": "lstm", "new": "gru"}
 
-    _run([dvc, "exp", "run", "-S", "trainer.epochs=2", "-n", "two-epochs"], repo)
+    # A training seed of its own: the data, its tokens and the baseline stay as they are. Queued, the
+    # stages run in a copy of the repo under .dvc/tmp that DVC deletes: the run still lands in the
+    # project's MLflow store, its artifacts in the project's mlruns/
+    _run([dvc, "exp", "run", "--queue", "-S", "trainer.seed=7", "-n", "seed-7"], repo)
+    _run([dvc, "queue", "start", "-j", "1"], repo)
+    seed_run = _run([dvc, "queue", "logs", "--follow", "seed-7"], repo)
+    assert re.findall(r"Running stage '(\w+)'", seed_run) == ["compose", "train", "evaluate", "export"], seed_run
+
     shown = json.loads(_run([dvc, "exp", "show", "--json"], repo))
     experiments = {
         exp["name"]: exp["data"]
         for commit in shown
         for exp in [e for run in commit.get("experiments") or [] for e in run.get("revs", [])]
     }
-    assert {"gru", "two-epochs"} <= set(experiments)
+    assert {"gru", "seed-7"} <= set(experiments)
     gru = experiments["gru"]
     assert gru["params"]["params.yaml"]["data"]["model"]["family"] == "gru"
     assert "accuracy" in gru["metrics"]["metrics/evaluate.json"]["data"]
-    two = experiments["two-epochs"]["params"]["params.yaml"]["data"]
-    assert two["trainer"]["epochs"] == 2 and two["model"]["family"] == "lstm"  # -S starts from conf/ each time
+    seeded = experiments["seed-7"]["params"]["params.yaml"]["data"]
+    assert seeded["trainer"]["seed"] == 7 and seeded["model"]["family"] == "lstm"  # -S starts from conf/ each time
 
-    # The README's comparison command, in a 120-column terminal: the changed param and every run's accuracy
+    # The README's comparison command, in a 120-column terminal: the changed params and every run's accuracy
     command = [*shlex.split(COMPARE), "--no-pager"]
     table = subprocess.run(
         command,
@@ -189,27 +196,19 @@ def test_exp_run_set_param_group_and_value(repo):
     ).stdout
     assert max(len(line) for line in table.splitlines()) <= 120 and "…" not in table, table
     header = next(line for line in table.splitlines() if "Experiment" in line).split()
-    assert {"accuracy", "macro_f1", "loss", "model.family", "trainer.epochs"} <= set(header), table
+    assert {"accuracy", "macro_f1", "loss", "model.family", "trainer.seed"} <= set(header), table
     rows = {line.split()[2]: line.split() for line in table.splitlines() if "[" in line}  # ├── <sha> [name] …
     assert rows["[gru]"][header.index("model.family") + 2] == "gru", table
+    assert rows["[seed-7]"][header.index("trainer.seed") + 2] == "7", table
 
     # MLflow: one run per experiment, named for what ran and the DVC experiment
     client = mlflow.MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")
-    names = {run.info.run_name for run in client.search_runs([client.get_experiment_by_name("textrnn").experiment_id])}
-    units = {"gru": gru["params"]["params.yaml"]["data"]["model"]["units"], "lstm": two["model"]["units"]}
-    assert {f"gru-{units['gru']}-synthetic (gru)", f"lstm-{units['lstm']}-synthetic (two-epochs)"} <= names
+    experiment_id = client.get_experiment_by_name("textrnn").experiment_id
+    names = {run.info.run_name for run in client.search_runs([experiment_id])}
+    units = {"gru": gru["params"]["params.yaml"]["data"]["model"]["units"], "lstm": seeded["model"]["units"]}
+    assert {f"gru-{units['gru']}-synthetic (gru)", f"lstm-{units['lstm']}-synthetic (seed-7)"} <= names
     assert f"lstm-{units['lstm']}-synthetic" in names  # the `dvc repro` run before them: no experiment name
-
-    # A training seed of its own: the data, its tokens and the baseline stay as they are. Queued, the
-    # stages run in a copy of the repo under .dvc/tmp that DVC deletes: the run still lands in the
-    # project's MLflow store, its artifacts in the project's mlruns/
-    _run([dvc, "exp", "run", "--queue", "-S", "trainer.seed=7", "-n", "seed-7"], repo)
-    _run([dvc, "queue", "start", "-j", "1"], repo)
-    seed_run = _run([dvc, "queue", "logs", "--follow", "seed-7"], repo)
-    assert re.findall(r"Running stage '(\w+)'", seed_run) == ["compose", "train", "evaluate", "export"], seed_run
-    [queued] = client.search_runs(
-        [client.get_experiment_by_name("textrnn").experiment_id], "attributes.run_name LIKE '%(seed-7)'"
-    )
+    [queued] = client.search_runs([experiment_id], "attributes.run_name LIKE '%(seed-7)'")
     assert queued.info.artifact_uri.startswith((repo / "mlruns").as_uri())
     artifacts = {a.path for a in client.list_artifacts(queued.info.run_id)}
     assert {"config.yaml", "confusion.csv", "gates", "saved_model"} <= artifacts
