@@ -205,6 +205,9 @@ def _train_cli(workdir: Path, tokenized: Path, *overrides: str, env: dict[str, s
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # Ctrl-C as in a shell: pytest-xdist's workers ignore SIGINT, and an ignored signal stays ignored
+        # in a child (Python then installs no KeyboardInterrupt handler)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
