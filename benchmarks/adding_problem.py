@@ -16,6 +16,7 @@ a run replaces the records of the pairs it ran and keeps the others.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -56,7 +57,7 @@ def main() -> None:
             )
             records.append(
                 {
-                    **result.as_dict(),
+                    **dataclasses.asdict(result),
                     **{key: value for key, value in vars(args).items() if key not in ("lengths", "families", "units")},
                     "date": time.strftime("%Y-%m-%d"),
                 }

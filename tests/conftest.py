@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -43,14 +43,10 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Dic
     from pipelines import baseline, evaluate, export, ingest, tokenize_text, train
 
     workdir = tmp_path_factory.mktemp("pipeline")
-    cwd = os.getcwd()
-    os.chdir(workdir)  # MLflow puts artifacts under ./mlruns
-    try:
+    with contextlib.chdir(workdir):  # MLflow puts artifacts under ./mlruns
         cfg = tiny_config(workdir)
         for stage in (ingest, tokenize_text, baseline, train, evaluate, export):
             stage.main(cfg)
-    finally:
-        os.chdir(cwd)
     yield cfg, workdir
 
 

@@ -3,6 +3,7 @@ and from a SavedModel in a process that cannot import textrnn, every stage on a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -240,13 +241,9 @@ def language_model_run(tmp_path_factory):
             *(f"paths.{name}={workdir / name}" for name in STAGE_PATHS),
         ]
     )
-    cwd = os.getcwd()
-    os.chdir(workdir)  # MLflow puts artifacts under ./mlruns
-    try:
+    with contextlib.chdir(workdir):  # MLflow puts artifacts under ./mlruns
         for stage in (ingest, tokenize_text, baseline, train, evaluate, export):
             stage.main(cfg)
-    finally:
-        os.chdir(cwd)
     return cfg, workdir, corpus.read_text()
 
 

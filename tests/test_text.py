@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,14 +36,10 @@ def options_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Dict
     """The stages these tests read (not baseline, evaluate) once with this issue's options on, composed
     from conf/ like any run."""
     workdir = tmp_path_factory.mktemp("options")
-    cwd = os.getcwd()
-    os.chdir(workdir)
-    try:
+    with contextlib.chdir(workdir):
         cfg = tiny_config(workdir, *OPTIONS)
         for stage in (ingest, tokenize_text, train, export):
             stage.main(cfg)
-    finally:
-        os.chdir(cwd)
     yield cfg, workdir
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -42,13 +43,9 @@ def tokenized(tmp_path_factory) -> Path:
 def reference(tokenized, tmp_path_factory):
     """One training run of the tiny config as it is composed, for the runs below to compare with."""
     workdir = tmp_path_factory.mktemp("reference")
-    cwd = os.getcwd()
-    os.chdir(workdir)
-    try:
+    with contextlib.chdir(workdir):
         cfg = _config(workdir, tokenized)
         train.main(cfg)
-    finally:
-        os.chdir(cwd)
     return cfg
 
 

@@ -16,7 +16,7 @@ reads it with ``fit`` and stops once the test sequences are solved or a budget i
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -95,9 +95,6 @@ class Result:
     test_mse: float
     seconds: float
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 def train(
     *,
@@ -131,14 +128,14 @@ def train(
         metrics=[keras.metrics.MeanMetricWrapper(within_tolerance, name="within_tolerance")],
     )
     test = batch(length, test_sequences, tf.constant([seed + 1, -1], tf.int64))
-    started = time.perf_counter()
+    stopper = StopWhenSolved(max_seconds=max_seconds)
     history = model.fit(
         stream(length, batch_size, seed),
         steps_per_epoch=check_every // batch_size,
         epochs=max(1, max_sequences // check_every),
         validation_data=test,
         validation_batch_size=500,
-        callbacks=[StopWhenSolved(max_seconds=max_seconds)],
+        callbacks=[stopper],
         shuffle=False,
         verbose=0,
     )
@@ -152,5 +149,5 @@ def train(
         sequences=epochs * check_every,
         within_tolerance=round(float(within), 4),
         test_mse=round(float(history.history["val_loss"][-1]), 5),
-        seconds=round(time.perf_counter() - started, 1),
+        seconds=round(time.perf_counter() - stopper.started, 1),
     )
