@@ -29,14 +29,22 @@ import keras
 import tensorflow as tf
 
 from textrnn import adding
+from textrnn.models import FAMILIES
 
 RESULTS = Path(__file__).parent / "results" / "adding_problem.json"
 
 
+def sequence_length(text: str) -> int:
+    """A sequence length for argparse: an integer ≥ 2 (one marker in each half)."""
+    if not text.isdigit() or int(text) < 2:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer ≥ 2 (one marker in each half)")
+    return int(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lengths", type=int, nargs="+", default=[50, 100, 200, 500])
-    parser.add_argument("--families", nargs="+", default=["simple_rnn", "lstm", "gru"])
+    parser.add_argument("--lengths", type=sequence_length, nargs="+", default=[50, 100, 200, 500])
+    parser.add_argument("--families", nargs="+", choices=sorted(FAMILIES), default=["simple_rnn", "lstm", "gru"])
     parser.add_argument("--units", type=int, default=128)
     parser.add_argument("--check-every", type=int, default=5_000, help="training sequences between test checks")
     parser.add_argument("--max-sequences", type=int, default=200_000)
