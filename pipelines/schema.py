@@ -11,6 +11,7 @@ first, validates what DVC wrote.
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import Field, dataclass, field, fields, is_dataclass
@@ -132,6 +133,12 @@ class Trainer:
     jit_compile: bool = MISSING
     deterministic: bool = MISSING
     checkpoint_every_n_steps: int | None = at_least(1)
+    cluster: list[str] | None = checked(
+        lambda v: v is None or (bool(v) and all(re.fullmatch(r"[^\s:]+:\d+", a) for a in v)),
+        "null or a list of host:port addresses",
+    )
+    task_index: int = at_least(0)
+    peer_timeout: float = positive()
 
 
 @dataclass
@@ -293,7 +300,8 @@ def validate(cfg: DictConfig) -> None:
             f"model.kernel = 'fused': Keras's fused (cuDNN) layers cannot run {setting}; they are LSTM and GRU "
             "without recurrent dropout; set model.kernel=auto (our cells where fusing cannot run) or cells"
         )
-    if cfg.trainer.length_buckets > 1 and cfg.trainer.strategy != "default":
+    _check_cluster(cfg.trainer)
+    if cfg.trainer.length_buckets > 1 and cfg.trainer.strategy == "mirrored":
         # measured: Keras's fit under MirroredStrategy (2 logical CPUs) stopped with an AddN shape error
         # ([3,2] against [2,2]) on bucketed batches, whose partial batches split unevenly over replicas
         raise TextrnnError(
@@ -304,6 +312,20 @@ def validate(cfg: DictConfig) -> None:
         raise TextrnnError(
             f"trainer.warmup_epochs = {cfg.trainer.warmup_epochs}: must be at most trainer.epochs "
             f"({cfg.trainer.epochs})"
+        )
+
+
+def _check_cluster(trainer: DictConfig) -> None:
+    """What a cluster of workers needs; its keys do nothing without ``trainer.strategy=multi_worker``."""
+    if trainer.cluster is not None and trainer.task_index >= len(trainer.cluster):
+        raise TextrnnError(
+            f"trainer.task_index = {trainer.task_index}: trainer.cluster has {len(trainer.cluster)} workers; give "
+            f"each machine its place, 0 to {len(trainer.cluster) - 1}"
+        )
+    if trainer.strategy == "multi_worker" and trainer.checkpoint_every_n_steps is not None:
+        raise TextrnnError(
+            f"trainer.checkpoint_every_n_steps = {trainer.checkpoint_every_n_steps}: trainer.strategy=multi_worker "
+            "checkpoints after every epoch only; set trainer.checkpoint_every_n_steps=null"
         )
 
 

@@ -20,6 +20,7 @@ deterministic mode it ends with the metrics of a run that was never stopped.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -40,8 +41,9 @@ from keras.callbacks import Callback
 from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
-from textrnn import convert, distribute, language_model, models, tokenized, tracking, training, vectorize
+from textrnn import convert, custom_loop, distribute, language_model, models, tokenized, tracking, training, vectorize
 from textrnn.atomic import replace_directory, write_json, write_text
+from textrnn.errors import TextrnnError
 
 RESUME = "resume.json"  # in paths.checkpoints: the run and config of the attempt its backup belongs to
 
@@ -70,24 +72,44 @@ def learning_curves(history_csv: Path) -> Figure:
 
 def main(cfg: DictConfig) -> None:
     trainer = cfg.trainer
-    strategy = set_up_runtime(trainer)
+    cluster = cluster_config(trainer)
+    strategy = set_up_runtime(trainer, cluster)
     shuffle = tokenized.EpochShuffle(trainer.seed)
     train_batches, validation_batches = batches(cfg.paths.tokenized, cfg.task, trainer, shuffle)
     with strategy.scope():
         model = build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
-    if distribute.is_chief():
-        train_as_chief(cfg, model, train_batches, validation_batches, shuffle)
+    fit = fitter(trainer, strategy)
+    if distribute.is_chief(cluster):
+        train_as_chief(cfg, fit, model, train_batches, validation_batches, shuffle)
     else:
-        train_as_worker(trainer, model, train_batches, validation_batches, shuffle)
+        train_as_worker(cfg, fit, model, train_batches, validation_batches, shuffle)
 
 
-def set_up_runtime(trainer: DictConfig) -> tf.distribute.Strategy:
+def cluster_config(trainer: DictConfig) -> dict[str, Any] | None:
+    """Under ``multi_worker``, the cluster and this worker's place in it (a ``TF_CONFIG``): from the
+    ``TF_CONFIG`` environment variable or from ``trainer.cluster`` and ``trainer.task_index``."""
+    if trainer.strategy != "multi_worker":
+        return None
+    environment = os.environ.get("TF_CONFIG")
+    if trainer.cluster is not None and environment is not None:
+        raise TextrnnError(
+            "trainer.cluster is set and so is the TF_CONFIG environment variable: give the cluster one way, "
+            "unset TF_CONFIG or set trainer.cluster=null"
+        )
+    if trainer.cluster is not None:
+        return distribute.tf_config(list(trainer.cluster), trainer.task_index)
+    return None if environment is None else distribute.parse_tf_config(environment)
+
+
+def set_up_runtime(trainer: DictConfig, cluster: dict[str, Any] | None) -> tf.distribute.Strategy:
     """Seed every generator, set determinism and precision; the strategy to build the model under."""
     keras.utils.set_random_seed(trainer.seed)
     if trainer.deterministic:
         tf.config.experimental.enable_op_determinism()
     distribute.set_precision(trainer.precision)
-    return distribute.make_strategy(trainer.strategy, cpu_devices=trainer.cpu_devices)
+    return distribute.make_strategy(
+        trainer.strategy, cpu_devices=trainer.cpu_devices, cluster=cluster, peer_timeout=trainer.peer_timeout
+    )
 
 
 def batches(
@@ -145,19 +167,30 @@ def build_model(cfg: DictConfig, *, steps_per_epoch: int) -> keras.Model:
     return model
 
 
-def fit_arguments(trainer: DictConfig) -> dict[str, Any]:
-    """What :func:`textrnn.training.fit` takes from the trainer config, chief and workers alike."""
-    return dict(
+Fit = Callable[..., keras.callbacks.History]
+
+
+def fitter(trainer: DictConfig, strategy: tf.distribute.Strategy) -> Fit:
+    """How the model is trained, the trainer's settings given: Keras's ``fit``, or under ``multi_worker``,
+    where ``fit`` cannot run (keras-team/keras#20585), TensorFlow's custom loop."""
+    common: dict[str, Any] = dict(
         epochs=trainer.epochs,
         patience=trainer.early_stopping_patience,
-        save_freq=trainer.checkpoint_every_n_steps or "epoch",
         reduce_on_plateau=trainer.schedule == "reduce_on_plateau",
         verbose=1 if sys.stdout.isatty() else 2,
     )
+    if trainer.strategy == "multi_worker":
+        return functools.partial(custom_loop.train, strategy=strategy, **common)
+    return functools.partial(training.fit, save_freq=trainer.checkpoint_every_n_steps or "epoch", **common)
 
 
 def train_as_chief(
-    cfg: DictConfig, model: keras.Model, train: tf.data.Dataset, validation: tf.data.Dataset, shuffle: Callback
+    cfg: DictConfig,
+    fit: Fit,
+    model: keras.Model,
+    train: tf.data.Dataset,
+    validation: tf.data.Dataset,
+    shuffle: Callback,
 ) -> None:
     """Fit, resuming a killed attempt at the same config; publish the model, history and MLflow run."""
     checkpoints, config_fingerprint = Path(cfg.paths.checkpoints), fingerprint(cfg)
@@ -175,15 +208,7 @@ def train_as_chief(
         callbacks = [shuffle, tracking.EpochLogger(log_learning_rate=cfg.trainer.schedule != "constant")]
         if cfg.task.name == "language_model" and cfg.task.samples:
             callbacks.append(tracking.SampleLogger(sampler(cfg, model)))
-        training.fit(
-            model,
-            train,
-            validation,
-            history_csv=history_csv,
-            backup_dir=checkpoints / "backup",
-            callbacks=callbacks,
-            **fit_arguments(cfg.trainer),
-        )
+        fit(model, train, validation, history_csv=history_csv, backup_dir=checkpoints / "backup", callbacks=callbacks)
         # Trained on Keras's fused layers or not, the published model holds our cells (the same weights), so
         # that evaluate's gradient by lag, the gate view and export read one kind of model
         (convert.from_keras(model) if kernel(cfg.model) == "fused" else model).save(out / "model.keras")
@@ -218,13 +243,19 @@ def sampler(cfg: DictConfig, model: keras.Model) -> Callable[[], str]:
 
 
 def train_as_worker(
-    trainer: DictConfig, model: keras.Model, train: tf.data.Dataset, validation: tf.data.Dataset, shuffle: Callback
+    cfg: DictConfig,
+    fit: Fit,
+    model: keras.Model,
+    train: tf.data.Dataset,
+    validation: tf.data.Dataset,
+    shuffle: Callback,
 ) -> None:
-    """A non-chief worker trains in step with the chief; it keeps its backup in scratch space of its own."""
+    """A worker of a cluster other than the chief trains in step with it: it resumes from the chief's
+    checkpoints and saves its own to scratch space, deleted when it ends; it writes nothing else."""
     scratch = Path(tempfile.mkdtemp(prefix="textrnn-worker-"))
     try:
-        fit_args = fit_arguments(trainer)
-        training.fit(model, train, validation, history_csv=None, backup_dir=scratch, callbacks=[shuffle], **fit_args)
+        backup = Path(cfg.paths.checkpoints) / "backup"
+        fit(model, train, validation, history_csv=None, backup_dir=backup, write_dir=scratch, callbacks=[shuffle])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -166,25 +166,60 @@ def test_nan_loss_fails_with_the_same_message():
         callback.on_train_batch_end(2, {"loss": float("nan")})
 
 
-def test_chief_is_worker_zero_or_the_chief(monkeypatch):
-    cluster = {"worker": ["localhost:1", "localhost:2"]}
-    for task, chief in [({"type": "worker", "index": 0}, True), ({"type": "worker", "index": 1}, False)]:
-        monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": task}))
-        assert distribute.is_chief() is chief
-    monkeypatch.setenv(
-        "TF_CONFIG",
-        json.dumps({"cluster": {**cluster, "chief": ["localhost:3"]}, "task": {"type": "worker", "index": 0}}),
-    )
-    assert distribute.is_chief() is False
-    monkeypatch.delenv("TF_CONFIG")
-    assert distribute.is_chief() is True
+def test_chief_is_worker_zero_or_the_chief():
+    workers = ["localhost:1", "localhost:2"]
+    assert distribute.is_chief(distribute.tf_config(workers, 0)) is True
+    assert distribute.is_chief(distribute.tf_config(workers, 1)) is False
+    with_chief = {"cluster": {"worker": workers, "chief": ["localhost:3"]}, "task": {"type": "worker", "index": 0}}
+    assert distribute.is_chief(with_chief) is False
+    assert distribute.is_chief({**with_chief, "task": {"type": "chief", "index": 0}}) is True
+    assert distribute.is_chief(None) is True  # no cluster: one process does everything
     with pytest.raises(TextrnnError, match="needs TF_CONFIG"):
         distribute.make_strategy("multi_worker")
+    with pytest.raises(ValueError, match="index must be the place of a worker in workers \\(2\\), got 2"):
+        distribute.tf_config(workers, 2)
 
 
-def _train_cli(workdir: Path, tokenized: Path, *overrides: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    paths = [f"paths.{name}={workdir / name}" for name in ("models", "checkpoints", "metrics", "plots", "saved_model")]
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        '{"cluster": {"worker": ["a:1"]}}',  # no task
+        '{"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 1}}',  # no such worker
+        '{"cluster": {"worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}',  # no such job
+    ],
+)
+def test_a_bad_tf_config_is_one_line_naming_it(text):
+    with pytest.raises(TextrnnError, match=r"^TF_CONFIG = .*: must be JSON like \{\"cluster\"") as raised:
+        distribute.parse_tf_config(text)
+    assert "\n" not in str(raised.value)
+
+
+def test_tf_config_from_the_environment_or_the_config(monkeypatch, tmp_path):
+    cfg = tiny_config(
+        tmp_path, "trainer.strategy=multi_worker", "trainer.cluster=[h1:10,h2:10]", "trainer.task_index=1"
+    )
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert train.cluster_config(cfg.trainer) == distribute.tf_config(["h1:10", "h2:10"], 1)
+    monkeypatch.setenv("TF_CONFIG", json.dumps(distribute.tf_config(["h1:10", "h2:10"], 0)))
+    with pytest.raises(TextrnnError, match=r"trainer\.cluster is set and so is the TF_CONFIG environment variable"):
+        train.cluster_config(cfg.trainer)
+    cfg.trainer.cluster = None
+    assert train.cluster_config(cfg.trainer) == distribute.tf_config(["h1:10", "h2:10"], 0)
+    cfg.trainer.strategy = "default"
+    assert train.cluster_config(cfg.trainer) is None  # TF_CONFIG means nothing to one process
+
+
+def _train_cli(
+    workdir: Path,
+    tokenized: Path,
+    *overrides: str,
+    env: dict[str, str] | None = None,
+    checkpoints: Path | None = None,
+) -> subprocess.Popen:
+    paths = [f"paths.{name}={workdir / name}" for name in ("models", "metrics", "plots", "saved_model")]
     args = [
+        f"paths.checkpoints={checkpoints or workdir / 'checkpoints'}",
         f"paths.ingested={tokenized / 'ingested'}",
         f"paths.tokenized={tokenized / 'tokenized'}",
         *paths,
@@ -244,32 +279,79 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="Keras 3.15's TF trainer averages the first distributed batch in _maybe_symbolic_build "
-    "(keras/src/backend/tensorflow/trainer.py:731), which fails under MultiWorkerMirroredStrategy: "
-    "keras-team/keras#20585. Strict: this fails loudly once Keras fixes it.",
-)
-def test_two_worker_cluster_trains_and_only_the_chief_writes(tokenized, tmp_path):
-    cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
-    workers = [
+def _cluster(tmp_path: Path, tokenized: Path, *overrides: str, workers: range = range(2)) -> list[subprocess.Popen]:
+    """A cluster of two workers on localhost, each in a directory of its own (``worker<i>``); they
+    share the checkpoints' directory, as two machines share a bucket or NFS."""
+    addresses = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
+    return [
         _train_cli(
             tmp_path / f"worker{index}",
             tokenized,
-            "trainer.epochs=1",
             "trainer.strategy=multi_worker",
-            "trainer.length_buckets=1",
-            env={"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})},
+            *overrides,
+            checkpoints=tmp_path / "checkpoints",
+            env={"TF_CONFIG": json.dumps(distribute.tf_config(addresses, index))},
         )
-        for index in range(2)
+        for index in workers
     ]
-    for worker in workers:
-        _finish(worker)
+
+
+def _losses(workdir: Path) -> list[float]:
+    """Each epoch's training and validation loss, in turn."""
+    with open(workdir / "plots" / "training.csv") as handle:
+        return [float(row[key]) for row in csv.DictReader(handle) for key in ("loss", "val_loss")]
+
+
+@pytest.mark.slow
+def test_two_worker_cluster_follows_one_device_and_only_the_chief_writes(tokenized, tmp_path):
+    same = ["trainer.epochs=2", "model.dropout=0"]  # dropout draws other masks on each replica
+    processes = [_train_cli(tmp_path / "single", tokenized, *same), *_cluster(tmp_path, tokenized, *same)]
+    outputs = [_finish(process) for process in processes]
     chief, other = tmp_path / "worker0", tmp_path / "worker1"
+    assert "Epoch 2/2" in outputs[2]
+    # each step sums the gradients of the same global batch one device sees, in another order
+    assert _losses(chief) == pytest.approx(_losses(tmp_path / "single"), rel=1e-5)
+    assert len(_losses(chief)) == 4
     assert (chief / "models" / "model.keras").exists() and len(_runs(chief)) == 1
-    assert not (other / "models").exists() and not (other / "mlflow.db").exists()
-    assert not (other / "checkpoints").exists()
+    assert list(other.iterdir()) == []  # no model, history, MLflow data or checkpoints
+    assert not (tmp_path / "checkpoints").exists()  # the chief's, deleted when training ended
+
+
+@pytest.mark.slow
+def test_cluster_killed_mid_training_resumes_in_one_mlflow_run(tokenized, tmp_path):
+    settings = ["trainer.epochs=2", "trainer.batch_size=8", "trainer.peer_timeout=20"]
+    chief, other = _cluster(tmp_path, tokenized, *settings)
+    history = tmp_path / "checkpoints" / "training.csv"
+    deadline = time.time() + 300
+    while not (history.exists() and len(history.read_text().splitlines()) >= 2):  # header + epoch 1
+        assert chief.poll() is None and time.time() < deadline, "training ended before epoch 2"
+        time.sleep(0.02)
+    other.send_signal(signal.SIGKILL)
+    other.wait()
+    output, _ = chief.communicate(timeout=120)  # its next collective waits trainer.peer_timeout, then gives up
+    assert chief.returncode == 2
+    assert output.strip().splitlines()[-1].startswith("error: training stopped at epoch 2: a worker of the cluster")
+    assert len(history.read_text().splitlines()) == 2 and not (tmp_path / "worker0" / "models").exists()
+
+    outputs = [_finish(process) for process in _cluster(tmp_path, tokenized, *settings)]
+    assert "resuming MLflow run" in outputs[0]
+    assert all("Epoch 2/2" in output and "Epoch 1/2" not in output for output in outputs)
+    [run] = _runs(tmp_path / "worker0")
+    assert run.info.status == "FINISHED"
+    client = mlflow.MlflowClient(f"sqlite:///{tmp_path / 'worker0' / 'mlflow.db'}")
+    assert sorted(m.step for m in client.get_metric_history(run.info.run_id, "val_loss")) == [1, 2]
+    assert len(_losses(tmp_path / "worker0")) == 4
+
+
+@pytest.mark.slow
+def test_a_worker_whose_peer_never_comes_up_exits_with_one_line(tokenized, tmp_path):
+    started = time.time()
+    [lone] = _cluster(tmp_path, tokenized, "trainer.peer_timeout=5", workers=range(1, 2))
+    output, _ = lone.communicate(timeout=120)
+    assert lone.returncode != 0 and time.time() - started < 60
+    [line] = output.strip().splitlines()
+    assert line.startswith("error: no answer from the cluster's other workers (127.0.0.1:")
+    assert "within peer_timeout = 5 s" in line
 
 
 @pytest.mark.slow

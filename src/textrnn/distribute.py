@@ -5,7 +5,9 @@
   all-reduced every step. Without GPUs, ``cpu_devices`` splits the CPU into logical devices, which
   is how the strategy is exercised on a laptop or in CI.
 * ``multi_worker`` — ``tf.distribute.MultiWorkerMirroredStrategy``: the same across machines; each
-  process finds its place in the cluster from the ``TF_CONFIG`` environment variable.
+  process finds its place in the cluster from a ``TF_CONFIG`` (:func:`parse_tf_config`,
+  :func:`tf_config`). Keras's ``fit`` cannot train under it (keras-team/keras#20585):
+  :mod:`textrnn.custom_loop` does.
 
 Batch sizes given to Keras are global: with N replicas each one sees ``batch_size / N`` examples.
 """
@@ -14,6 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import keras
 import tensorflow as tf
@@ -34,8 +41,20 @@ def split_cpu(count: int) -> None:
             raise
 
 
-def make_strategy(name: str, *, cpu_devices: int | None = None) -> tf.distribute.Strategy:
-    """The strategy ``name`` (see the module docstring)."""
+def make_strategy(
+    name: str,
+    *,
+    cpu_devices: int | None = None,
+    cluster: Mapping[str, Any] | None = None,
+    peer_timeout: float = 120.0,
+) -> tf.distribute.Strategy:
+    """The strategy ``name`` (see the module docstring); ``multi_worker`` needs ``cluster``, a ``TF_CONFIG``.
+
+    ``multi_worker`` returns once every worker of ``cluster`` has started; a worker that waits longer
+    than ``peer_timeout`` seconds for the others prints one ``error:`` line and is killed (TensorFlow
+    would wait for ever, deaf to SIGTERM). Later, a collective operation that waits that long for a
+    peer raises ``tf.errors.DeadlineExceededError``.
+    """
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -44,27 +63,102 @@ def make_strategy(name: str, *, cpu_devices: int | None = None) -> tf.distribute
         split_cpu(cpu_devices)
         return tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
     if name == "multi_worker":
-        if "TF_CONFIG" not in os.environ:
+        if cluster is None:
             raise TextrnnError(
                 'trainer.strategy=multi_worker needs TF_CONFIG, e.g. {"cluster": {"worker": ["host1:12345", '
                 '"host2:12345"]}, "task": {"type": "worker", "index": 0}} on the first machine'
             )
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        task = cluster["task"]
+        resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(
+            tf.train.ClusterSpec(cluster["cluster"]), task_type=task["type"], task_id=task["index"], rpc_layer="grpc"
+        )
+        own = cluster["cluster"][task["type"]][task["index"]]
+        peers = [address for job in cluster["cluster"].values() for address in job if address != own]
+        message = (
+            f"no answer from the cluster's other workers ({', '.join(peers)}) within peer_timeout = "
+            f"{peer_timeout:g} s; start the same command on every worker, each with its own task index"
+        )
+        with _deadline(peer_timeout, message):
+            strategy = tf.distribute.MultiWorkerMirroredStrategy(
+                cluster_resolver=resolver,
+                communication_options=tf.distribute.experimental.CommunicationOptions(timeout_seconds=peer_timeout),
+            )
+            barrier(strategy)
+        return strategy
     raise ValueError(f"name must be one of {list(STRATEGIES)}, got {name!r}")
 
 
-def is_chief() -> bool:
-    """Whether this process writes checkpoints and tracking data: true unless ``TF_CONFIG`` says otherwise.
+def barrier(strategy: tf.distribute.Strategy) -> None:
+    """Return once every worker of ``strategy`` has called this."""
+
+    def one() -> tf.Tensor:
+        return tf.constant(1.0)
+
+    tf.function(lambda: strategy.reduce("sum", strategy.run(one), axis=None), autograph=False)()
+
+
+# Run as a process of its own by _deadline: after ``seconds``, unless its parent has ended or ended it
+_WATCHDOG = """
+import os, signal, sys, time
+parent, seconds, line = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+time.sleep(seconds)
+if os.getppid() == parent:
+    print(line, file=sys.stderr, flush=True)
+    os.kill(parent, signal.SIGKILL)
+"""
+
+
+@contextmanager
+def _deadline(seconds: float, message: str) -> Iterator[None]:
+    """Kill this process with ``error: message`` on stderr unless the block ends within ``seconds``.
+
+    A process of its own does it: TensorFlow waits for a cluster in C++ holding Python's GIL, so no
+    thread, exception or signal handler of this process runs meanwhile, and its coordination
+    service takes SIGTERM for a pre-emption notice."""
+    watchdog = subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(seconds), f"error: {message}"])
+    try:
+        yield
+    except tf.errors.OpError:  # e.g. the coordination service's own registration deadline
+        raise TextrnnError(message) from None
+    finally:
+        watchdog.kill()
+        watchdog.wait()
+
+
+def parse_tf_config(text: str) -> dict[str, Any]:
+    """The ``TF_CONFIG`` environment variable's cluster and task, checked."""
+    try:
+        config = json.loads(text)
+        jobs, task = config["cluster"], config["task"]
+        addresses = jobs[task["type"]]
+        if not (isinstance(addresses, list) and 0 <= int(task["index"]) < len(addresses)):
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise TextrnnError(
+            f"TF_CONFIG = {text!r}: must be JSON like {json.dumps(tf_config(['host1:12345', 'host2:12345'], 0))}, "
+            "its task one of its cluster's"
+        ) from None
+    return {"cluster": jobs, "task": {"type": task["type"], "index": int(task["index"])}}
+
+
+def tf_config(workers: Sequence[str], index: int) -> dict[str, Any]:
+    """A ``TF_CONFIG`` for the worker at ``index`` of a cluster of ``workers`` (``host:port`` each)."""
+    if not 0 <= index < len(workers):
+        raise ValueError(f"index must be the place of a worker in workers ({len(workers)}), got {index}")
+    return {"cluster": {"worker": list(workers)}, "task": {"type": "worker", "index": index}}
+
+
+def is_chief(cluster: Mapping[str, Any] | None) -> bool:
+    """Whether this process writes checkpoints and tracking data: true without a ``cluster`` (a ``TF_CONFIG``).
 
     The chief is the task of type ``chief``, or worker 0 when the cluster has no chief.
     """
-    config = json.loads(os.environ.get("TF_CONFIG", "{}"))
-    task = config.get("task") or {}
-    if not task:
+    if cluster is None:
         return True
-    if task.get("type") == "chief":
+    task = cluster["task"]
+    if task["type"] == "chief":
         return True
-    return task.get("type") == "worker" and int(task.get("index", 0)) == 0 and "chief" not in config.get("cluster", {})
+    return task["type"] == "worker" and task["index"] == 0 and "chief" not in cluster["cluster"]
 
 
 def set_precision(policy: str) -> None:

@@ -178,8 +178,7 @@ def batches(
     With ``shuffle`` the rows come in a new, seeded order every epoch (see :class:`EpochShuffle`).
     With ``bucket_boundaries`` (see :func:`length_boundaries`) each batch is drawn from rows of
     similar length (``Dataset.bucket_by_sequence_length``), so it is padded far less; the rows
-    then no longer come out in their order. Under a multi-worker strategy each worker reads every
-    ``num_workers``-th batch.
+    then no longer come out in their order.
     """
     pairs = dataset.map(lambda row: (row["tokens"], row["label"]))
     if bucket_boundaries:
@@ -197,9 +196,7 @@ def batches(
         batched = batched.apply(tf.data.experimental.assert_cardinality(count))
     else:
         batched = pairs.padded_batch(batch_size)  # each component padded to the batch's longest
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return batched.prefetch(tf.data.AUTOTUNE).with_options(options)
+    return batched.prefetch(tf.data.AUTOTUNE)
 
 
 def _bucketed_batches(pairs: tf.data.Dataset, boundaries: Sequence[int], batch_size: int) -> int:

@@ -28,7 +28,7 @@ class EpochStatistics(keras.callbacks.Callback):
     training batches, padding left out, over those seconds) and ``padded_fraction`` (the share of
     the training batches' cells that are padding), so that ``CSVLogger`` and an MLflow logger
     after it record them beside the loss. The batches are counted as ``fit`` reads them: pass
-    ``fit`` the dataset :meth:`counting` returns.
+    ``fit`` the dataset :meth:`counting` returns (or, in a loop of one's own, :meth:`count` them).
     """
 
     def __init__(self) -> None:
@@ -40,11 +40,15 @@ class EpochStatistics(keras.callbacks.Callback):
         """``batches`` (``(tokens, label)``, padding id 0), each counted as it is read."""
 
         def count(tokens: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-            self.tokens.assign_add(tf.math.count_nonzero(tokens))
-            self.cells.assign_add(tf.size(tokens, out_type=tf.int64))
+            self.count(tf.math.count_nonzero(tokens), tf.size(tokens, out_type=tf.int64))
             return tokens, label
 
         return batches.map(count)
+
+    def count(self, tokens: Any, cells: Any) -> None:
+        """Add a batch's real tokens and token cells (padding included) to the epoch's."""
+        self.tokens.assign_add(tokens)
+        self.cells.assign_add(cells)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.tokens.assign(0)
@@ -159,7 +163,8 @@ class TrainingState(keras.callbacks.Callback):
     count, best value and best weights, ``ReduceLROnPlateau``'s counters, :class:`FailOnDivergence`'s
     reference loss and those random states in ``directory`` — the last two epochs, since a kill
     between this save and Keras's may leave Keras one epoch behind — and sets them again when a
-    resumed run begins its first epoch.
+    resumed run begins its first epoch. With ``save=False`` it only reads: a worker that is not the
+    chief of a cluster resumes from the chief's state.
     """
 
     KEPT: ClassVar[dict[type, tuple[str, ...]]] = {
@@ -168,9 +173,9 @@ class TrainingState(keras.callbacks.Callback):
         FailOnDivergence: ("first_loss",),
     }
 
-    def __init__(self, directory: Path, callbacks: Sequence[keras.callbacks.Callback]) -> None:
+    def __init__(self, directory: Path, callbacks: Sequence[keras.callbacks.Callback], *, save: bool = True) -> None:
         super().__init__()
-        self.directory = directory
+        self.directory, self.save = directory, save
         self.kept = [
             (c, attributes) for c in callbacks for kind, attributes in self.KEPT.items() if isinstance(c, kind)
         ]
@@ -204,6 +209,8 @@ class TrainingState(keras.callbacks.Callback):
             self.stopping.best_weights = best or None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if not self.save:
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         best = (self.stopping.best_weights if self.stopping is not None else None) or []
         arrays = {f"random_{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(self._random_states())}
@@ -257,23 +264,14 @@ def fit(
     :class:`~textrnn.tokenized.EpochShuffle` used by ``train`` in ``callbacks``. A diverging loss (see
     :class:`FailOnDivergence`) raises :class:`~textrnn.errors.TextrnnError`.
     """
-    stateful: list[keras.callbacks.Callback] = [
-        FailOnDivergence(),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
-    ]
-    if reduce_on_plateau:
-        stateful.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1))
-    statistics = EpochStatistics()
-    standard = [
-        statistics,  # first: the callbacks after it see its numbers in the epoch's logs
-        *stateful,
-        TrainingState(backup_dir, stateful),
+    statistics, standard = standard_callbacks(
+        patience=patience,
+        reduce_on_plateau=reduce_on_plateau,
+        state_dir=backup_dir,
+        history_csv=history_csv,
         # double_checkpoint: a kill while the backup is being written leaves the previous one to resume from
-        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq=save_freq, double_checkpoint=True),
-    ]
-    if history_csv is not None:
-        history_csv.parent.mkdir(parents=True, exist_ok=True)
-        standard.append(CSVLogger(str(history_csv), append=True))
+        backup=keras.callbacks.BackupAndRestore(str(backup_dir), save_freq=save_freq, double_checkpoint=True),
+    )
     return model.fit(
         statistics.counting(train),
         validation_data=validation,
@@ -282,3 +280,36 @@ def fit(
         callbacks=[*standard, *callbacks],
         verbose=verbose,
     )
+
+
+def standard_callbacks(
+    *,
+    patience: int,
+    reduce_on_plateau: bool,
+    state_dir: Path,
+    history_csv: Path | None,
+    save_state: bool = True,
+    backup: keras.callbacks.Callback | None = None,
+) -> tuple[EpochStatistics, list[keras.callbacks.Callback]]:
+    """What every training runs with, in order: :class:`EpochStatistics` (first: the callbacks after
+    it see its numbers in the epoch's logs), :class:`FailOnDivergence`, early stopping on validation
+    loss (restoring the best epoch's weights), ``ReduceLROnPlateau`` if asked, their
+    :class:`TrainingState` in ``state_dir`` (read only without ``save_state``), ``backup`` (the callback
+    saving the model and optimizer, if one does) and a :class:`CSVLogger` appending to ``history_csv``."""
+    stateful: list[keras.callbacks.Callback] = [
+        FailOnDivergence(),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+    ]
+    if reduce_on_plateau:
+        stateful.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1))
+    statistics = EpochStatistics()
+    standard = [
+        statistics,
+        *stateful,
+        TrainingState(state_dir, stateful, save=save_state),
+        *([backup] if backup else []),
+    ]
+    if history_csv is not None:
+        history_csv.parent.mkdir(parents=True, exist_ok=True)
+        standard.append(CSVLogger(str(history_csv), append=True))
+    return statistics, standard
