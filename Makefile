@@ -38,5 +38,6 @@ test-slow: setup
 bench: setup
 	python benchmarks/recurrent_layers.py
 	python benchmarks/input_pipeline.py   # needs ../shared/data/sst2
+	python benchmarks/training_loop.py
 	python benchmarks/serving.py          # needs `make repro` first
 	python benchmarks/adding_problem.py   # about half an hour

@@ -19,14 +19,12 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras
-import tensorflow as tf
+from environment import environment
 
 from textrnn import adding
 from textrnn.models import FAMILIES
@@ -74,9 +72,7 @@ def main() -> None:
     setup = {
         "tolerance": adding.TOLERANCE,
         "solved_fraction": adding.SOLVED_FRACTION,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
+        **environment(),
     }
     ran = {(record["family"], record["length"]) for record in records}
     kept = (

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import tempfile
 from pathlib import Path
 from statistics import median
@@ -34,7 +33,7 @@ from pipelines import ingest, tokenize_text, train
 from pipelines.common import compose_config
 
 import keras
-import tensorflow as tf
+from environment import environment
 from omegaconf import OmegaConf
 
 from textrnn import tokenized, training
@@ -47,7 +46,7 @@ def epoch(cfg: Any, buckets: int) -> dict[str, float]:
     cfg = OmegaConf.merge(cfg, {"trainer": {"length_buckets": buckets}})
     keras.utils.set_random_seed(cfg.trainer.seed)
     shuffle = tokenized.EpochShuffle(cfg.trainer.seed)
-    train_batches, validation = train.batches(cfg.paths.tokenized, cfg.trainer, shuffle)
+    train_batches, validation = train.batches(cfg.paths.tokenized, cfg.task, cfg.trainer, shuffle)
     model = train.build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
     timer = training.EpochStatistics()
     history = model.fit(
@@ -94,9 +93,7 @@ def main() -> None:
         "model": OmegaConf.to_container(cfg.model),
         "batch_size": cfg.trainer.batch_size,
         "rounds": args.rounds,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
+        **environment(),
     }
     RESULTS.write_text(json.dumps({"setup": setup, "results": records}, indent=2) + "\n")
     for record in records:

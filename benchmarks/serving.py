@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -29,10 +28,10 @@ from statistics import quantiles
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras
 import mlflow
 import numpy as np
 import tensorflow as tf
+from environment import environment
 
 RESULTS = Path(__file__).parent / "results" / "serving.json"
 # 50 words, as a review reads; the default model's vocabulary knows some of them, not all
@@ -142,9 +141,7 @@ def main() -> None:
         "text_words": len(TEXT.split()),
         "requests": args.requests,
         "batches": args.batches,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
+        **environment(),
         "mlflow": mlflow.__version__,
     }
     RESULTS.parent.mkdir(exist_ok=True)

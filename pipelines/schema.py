@@ -322,6 +322,11 @@ def _check_cluster(trainer: DictConfig) -> None:
             f"trainer.task_index = {trainer.task_index}: trainer.cluster has {len(trainer.cluster)} workers; give "
             f"each machine its place, 0 to {len(trainer.cluster) - 1}"
         )
+    if trainer.strategy == "multi_worker" and trainer.jit_compile:
+        raise TextrnnError(
+            "trainer.jit_compile = True: trainer.strategy=multi_worker does not compile with XLA; "
+            "set trainer.jit_compile=false"
+        )
     if trainer.strategy == "multi_worker" and trainer.checkpoint_every_n_steps is not None:
         raise TextrnnError(
             f"trainer.checkpoint_every_n_steps = {trainer.checkpoint_every_n_steps}: trainer.strategy=multi_worker "

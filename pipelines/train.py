@@ -98,7 +98,12 @@ def cluster_config(trainer: DictConfig) -> dict[str, Any] | None:
         )
     if trainer.cluster is not None:
         return distribute.tf_config(list(trainer.cluster), trainer.task_index)
-    return None if environment is None else distribute.parse_tf_config(environment)
+    if environment is None:
+        raise TextrnnError(
+            "trainer.strategy=multi_worker needs the cluster: set trainer.cluster (the workers' host:port) and "
+            "trainer.task_index (this machine's place), or the TF_CONFIG environment variable"
+        )
+    return distribute.parse_tf_config(environment)
 
 
 def set_up_runtime(trainer: DictConfig, cluster: dict[str, Any] | None) -> tf.distribute.Strategy:

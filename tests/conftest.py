@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipelines import ingest, tokenize_text
 from pipelines.common import ROOT, compose_config
 
+import mlflow
 import pytest
 from omegaconf import DictConfig
 
@@ -64,3 +69,65 @@ def chromium(url: str, *args: str, cwd: Path) -> str:
     result = subprocess.run([CHROMIUM, *flags.split(), profile, *args, url], cwd=cwd, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+@pytest.fixture(scope="module")
+def tokenized(tmp_path_factory) -> Path:
+    """Ingested and tokenized tiny synthetic data, shared by a test file's training runs."""
+    workdir = tmp_path_factory.mktemp("data")
+    cfg = tiny_config(workdir, "++dataset.sizes.train=1200")
+    ingest.main(cfg)
+    tokenize_text.main(cfg)
+    return workdir
+
+
+def tokenized_config(workdir: Path, tokenized: Path, *overrides: str) -> DictConfig:
+    """:func:`tiny_config` reading the data ``tokenized`` (the fixture) holds."""
+    cfg = tiny_config(workdir, *overrides)
+    cfg.paths.ingested, cfg.paths.tokenized = str(tokenized / "ingested"), str(tokenized / "tokenized")
+    return cfg
+
+
+def mlflow_runs(workdir: Path) -> list:
+    """The MLflow runs in ``workdir``'s mlflow.db."""
+    client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
+    return client.search_runs([e.experiment_id for e in client.search_experiments()])
+
+
+def train_cli(
+    workdir: Path,
+    tokenized: Path,
+    *overrides: str,
+    env: dict[str, str] | None = None,
+    checkpoints: Path | None = None,
+) -> subprocess.Popen:
+    paths = [f"paths.{name}={workdir / name}" for name in ("models", "metrics", "plots", "saved_model")]
+    args = [
+        f"paths.checkpoints={checkpoints or workdir / 'checkpoints'}",
+        f"paths.ingested={tokenized / 'ingested'}",
+        f"paths.tokenized={tokenized / 'tokenized'}",
+        *paths,
+        f"tracking.tracking_uri=sqlite:///{workdir / 'mlflow.db'}",
+        "trainer.batch_size=32",
+        "model.units=8",
+        "model.embedding_dim=8",
+        *overrides,
+    ]
+    workdir.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.train", *args],
+        cwd=workdir,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        # Ctrl-C as in a shell: pytest-xdist's workers ignore SIGINT, and an ignored signal stays ignored
+        # in a child (Python then installs no KeyboardInterrupt handler)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def finish(process: subprocess.Popen) -> str:
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, output
+    return output

@@ -62,6 +62,9 @@ def test_every_config_file_builds_its_library_objects(choice, tmp_path):
     assert keras.ops.convert_to_numpy(model(np.ones((2, 5), "int32"))).shape == outputs
 
 
+CLUSTER_KEYS = ("trainer.task_index", "trainer.checkpoint_every_n_steps", "trainer.jit_compile")
+
+
 @pytest.mark.parametrize(
     ("override", "error"),
     [
@@ -98,11 +101,31 @@ def test_every_config_file_builds_its_library_objects(choice, tmp_path):
             "trainer.length_buckets = 16: length bucketing does not yet work with trainer.strategy=mirrored; "
             "set trainer.length_buckets=1",
         ),
+        (
+            "trainer.cluster=[10.0.0.1]",
+            "trainer.cluster = ['10.0.0.1']: must be null or a list of host:port addresses",
+        ),
+        (
+            "trainer.task_index=2",
+            "trainer.task_index = 2: trainer.cluster has 2 workers; give each machine its place, 0 to 1",
+        ),
+        (
+            "trainer.checkpoint_every_n_steps=5",
+            "trainer.checkpoint_every_n_steps = 5: trainer.strategy=multi_worker checkpoints after every epoch "
+            "only; set trainer.checkpoint_every_n_steps=null",
+        ),
+        (
+            "trainer.jit_compile=true",
+            "trainer.jit_compile = True: trainer.strategy=multi_worker does not compile with XLA; "
+            "set trainer.jit_compile=false",
+        ),
+        ("trainer.peer_timeout=0", "trainer.peer_timeout = 0.0: must be a number > 0"),
     ],
 )
 def test_a_bad_value_or_unknown_key_is_one_line_naming_it(override, error):
+    cluster = ["trainer.strategy=multi_worker", "trainer.cluster=[h1:1,h2:1]", "trainer.deterministic=false"]
     with pytest.raises(TextrnnError) as raised:
-        compose_config([override])
+        compose_config([*(cluster if override.startswith(CLUSTER_KEYS) else []), override])
     assert str(raised.value) == error
 
 

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from pipelines import ingest, tokenize_text, train
-from pipelines.common import ROOT
+from pipelines import train
 
 import keras
 import mlflow
@@ -22,21 +16,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import tiny_config
-from textrnn import distribute, gates, models, tracking, training
+from tests.conftest import finish, mlflow_runs, tokenized_config, train_cli
+from textrnn import gates, models, tracking, training
 from textrnn import layers as textrnn_layers
 from textrnn.errors import TextrnnError
 from textrnn.tokenized import EpochShuffle, batches
-
-
-@pytest.fixture(scope="module")
-def tokenized(tmp_path_factory) -> Path:
-    """Ingested and tokenized tiny synthetic data, shared by the training runs below."""
-    workdir = tmp_path_factory.mktemp("data")
-    cfg = tiny_config(workdir, "++dataset.sizes.train=1200")
-    ingest.main(cfg)
-    tokenize_text.main(cfg)
-    return workdir
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +28,8 @@ def reference(tokenized, tmp_path_factory):
     """One training run of the tiny config as it is composed, for the runs below to compare with."""
     workdir = tmp_path_factory.mktemp("reference")
     with contextlib.chdir(workdir):
-        cfg = _config(workdir, tokenized)
+        cfg = tokenized_config(workdir, tokenized)
         train.main(cfg)
-    return cfg
-
-
-def _config(workdir: Path, tokenized: Path, *overrides: str):
-    cfg = tiny_config(workdir, *overrides)
-    cfg.paths.ingested, cfg.paths.tokenized = str(tokenized / "ingested"), str(tokenized / "tokenized")
     return cfg
 
 
@@ -60,14 +38,9 @@ def _history(cfg) -> list[dict[str, float]]:
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
-def _runs(workdir: Path) -> list:
-    client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
-    return client.search_runs([e.experiment_id for e in client.search_experiments()])
-
-
 def test_same_seed_gives_identical_metrics(tokenized, reference, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    again = _config(tmp_path, tokenized)
+    again = tokenized_config(tmp_path, tokenized)
     train.main(again)
     histories = [
         [{k: v for k, v in row.items() if "accuracy" in k or "loss" in k} for row in _history(cfg)]
@@ -78,9 +51,9 @@ def test_same_seed_gives_identical_metrics(tokenized, reference, tmp_path, monke
 
 def test_a_scheduled_learning_rate_is_logged_per_epoch(tokenized, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    cfg = _config(tmp_path, tokenized, "trainer.schedule=warmup_cosine", "trainer.warmup_epochs=1")
+    cfg = tokenized_config(tmp_path, tokenized, "trainer.schedule=warmup_cosine", "trainer.warmup_epochs=1")
     train.main(cfg)
-    [run] = _runs(tmp_path)
+    [run] = mlflow_runs(tmp_path)
     client = mlflow.MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     history = sorted(client.get_metric_history(run.info.run_id, "learning_rate"), key=lambda m: m.step)
     # warm-up to the full rate at the end of epoch 1, cosine decay to 0 by the end of epoch 2
@@ -90,7 +63,7 @@ def test_a_scheduled_learning_rate_is_logged_per_epoch(tokenized, tmp_path, monk
 
 def test_bfloat16_trains_like_float32(tokenized, reference, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    variant = _config(tmp_path, tokenized, "trainer.precision=mixed_bfloat16")
+    variant = tokenized_config(tmp_path, tokenized, "trainer.precision=mixed_bfloat16")
     try:
         train.main(variant)
     finally:
@@ -104,8 +77,8 @@ def test_bfloat16_trains_like_float32(tokenized, reference, tmp_path, monkeypatc
 def test_the_fused_kernel_trains_like_our_cells_and_publishes_our_layers(tokenized, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     settings = ("model.bidirectional=true", "trainer.epochs=1")
-    cells = _config(tmp_path / "cells", tokenized, "model.kernel=cells", *settings)
-    fused = _config(tmp_path / "fused", tokenized, "model.kernel=fused", *settings)
+    cells = tokenized_config(tmp_path / "cells", tokenized, "model.kernel=cells", *settings)
+    fused = tokenized_config(tmp_path / "fused", tokenized, "model.kernel=fused", *settings)
     train.main(cells)
     train.main(fused)
     for expected, got in zip(_history(cells), _history(fused), strict=True):  # same seed: same initial weights
@@ -118,7 +91,7 @@ def test_the_fused_kernel_trains_like_our_cells_and_publishes_our_layers(tokeniz
 def test_xla_needs_determinism_off(tokenized, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(TextrnnError, match=r"trainer.jit_compile=true needs trainer.deterministic=false"):
-        train.main(_config(tmp_path, tokenized, "trainer.jit_compile=true"))
+        train.main(tokenized_config(tmp_path, tokenized, "trainer.jit_compile=true"))
     assert not (tmp_path / "models").exists()
 
 
@@ -128,9 +101,9 @@ def test_xla_trains_like_the_plain_graph(tokenized, tmp_path):
     loss = {}
     for name, xla in (("graph", []), ("xla", ["trainer.jit_compile=true"])):
         workdir = tmp_path / name
-        output = _finish(
+        output = finish(
             # one epoch of few, big batches: XLA compiles the step once for each padded length it meets
-            _train_cli(
+            train_cli(
                 workdir,
                 tokenized,
                 "trainer.deterministic=false",
@@ -148,12 +121,12 @@ def test_xla_trains_like_the_plain_graph(tokenized, tmp_path):
 
 def test_diverging_config_fails_fast_and_marks_the_run_failed(tokenized, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    cfg = _config(tmp_path, tokenized, "trainer.learning_rate=1e6")
+    cfg = tokenized_config(tmp_path, tokenized, "trainer.learning_rate=1e6")
     with pytest.raises(
         TextrnnError, match=r"training diverged: the loss is \S+ \(it started at 0\.6\d+\) at epoch 1, batch"
     ):
         train.main(cfg)
-    [run] = _runs(tmp_path)
+    [run] = mlflow_runs(tmp_path)
     assert run.info.status == "FAILED"
 
 
@@ -166,89 +139,6 @@ def test_nan_loss_fails_with_the_same_message():
         callback.on_train_batch_end(2, {"loss": float("nan")})
 
 
-def test_chief_is_worker_zero_or_the_chief():
-    workers = ["localhost:1", "localhost:2"]
-    assert distribute.is_chief(distribute.tf_config(workers, 0)) is True
-    assert distribute.is_chief(distribute.tf_config(workers, 1)) is False
-    with_chief = {"cluster": {"worker": workers, "chief": ["localhost:3"]}, "task": {"type": "worker", "index": 0}}
-    assert distribute.is_chief(with_chief) is False
-    assert distribute.is_chief({**with_chief, "task": {"type": "chief", "index": 0}}) is True
-    assert distribute.is_chief(None) is True  # no cluster: one process does everything
-    with pytest.raises(TextrnnError, match="needs TF_CONFIG"):
-        distribute.make_strategy("multi_worker")
-    with pytest.raises(ValueError, match="index must be the place of a worker in workers \\(2\\), got 2"):
-        distribute.tf_config(workers, 2)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "not json",
-        '{"cluster": {"worker": ["a:1"]}}',  # no task
-        '{"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 1}}',  # no such worker
-        '{"cluster": {"worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}',  # no such job
-    ],
-)
-def test_a_bad_tf_config_is_one_line_naming_it(text):
-    with pytest.raises(TextrnnError, match=r"^TF_CONFIG = .*: must be JSON like \{\"cluster\"") as raised:
-        distribute.parse_tf_config(text)
-    assert "\n" not in str(raised.value)
-
-
-def test_tf_config_from_the_environment_or_the_config(monkeypatch, tmp_path):
-    cfg = tiny_config(
-        tmp_path, "trainer.strategy=multi_worker", "trainer.cluster=[h1:10,h2:10]", "trainer.task_index=1"
-    )
-    monkeypatch.delenv("TF_CONFIG", raising=False)
-    assert train.cluster_config(cfg.trainer) == distribute.tf_config(["h1:10", "h2:10"], 1)
-    monkeypatch.setenv("TF_CONFIG", json.dumps(distribute.tf_config(["h1:10", "h2:10"], 0)))
-    with pytest.raises(TextrnnError, match=r"trainer\.cluster is set and so is the TF_CONFIG environment variable"):
-        train.cluster_config(cfg.trainer)
-    cfg.trainer.cluster = None
-    assert train.cluster_config(cfg.trainer) == distribute.tf_config(["h1:10", "h2:10"], 0)
-    cfg.trainer.strategy = "default"
-    assert train.cluster_config(cfg.trainer) is None  # TF_CONFIG means nothing to one process
-
-
-def _train_cli(
-    workdir: Path,
-    tokenized: Path,
-    *overrides: str,
-    env: dict[str, str] | None = None,
-    checkpoints: Path | None = None,
-) -> subprocess.Popen:
-    paths = [f"paths.{name}={workdir / name}" for name in ("models", "metrics", "plots", "saved_model")]
-    args = [
-        f"paths.checkpoints={checkpoints or workdir / 'checkpoints'}",
-        f"paths.ingested={tokenized / 'ingested'}",
-        f"paths.tokenized={tokenized / 'tokenized'}",
-        *paths,
-        f"tracking.tracking_uri=sqlite:///{workdir / 'mlflow.db'}",
-        "trainer.batch_size=32",
-        "model.units=8",
-        "model.embedding_dim=8",
-        *overrides,
-    ]
-    workdir.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.train", *args],
-        cwd=workdir,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        # Ctrl-C as in a shell: pytest-xdist's workers ignore SIGINT, and an ignored signal stays ignored
-        # in a child (Python then installs no KeyboardInterrupt handler)
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-
-
-def _finish(process: subprocess.Popen) -> str:
-    output, _ = process.communicate(timeout=600)
-    assert process.returncode == 0, output
-    return output
-
-
 @pytest.mark.slow
 def test_mirrored_over_two_cpu_devices_follows_the_single_device_trajectory(tokenized, tmp_path):
     runs = {}
@@ -256,8 +146,8 @@ def test_mirrored_over_two_cpu_devices_follows_the_single_device_trajectory(toke
         workdir = tmp_path / name
         # a small learning rate: the two sum gradients in different orders, and float32 rounding
         # differences grow fastest where the loss falls steeply
-        _finish(
-            _train_cli(
+        finish(
+            train_cli(
                 workdir,
                 tokenized,
                 "trainer.epochs=2",
@@ -273,97 +163,16 @@ def test_mirrored_over_two_cpu_devices_follows_the_single_device_trajectory(toke
     assert runs["mirrored"] == pytest.approx(runs["single"], rel=1e-3)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _cluster(tmp_path: Path, tokenized: Path, *overrides: str, workers: range = range(2)) -> list[subprocess.Popen]:
-    """A cluster of two workers on localhost, each in a directory of its own (``worker<i>``); they
-    share the checkpoints' directory, as two machines share a bucket or NFS."""
-    addresses = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
-    return [
-        _train_cli(
-            tmp_path / f"worker{index}",
-            tokenized,
-            "trainer.strategy=multi_worker",
-            *overrides,
-            checkpoints=tmp_path / "checkpoints",
-            env={"TF_CONFIG": json.dumps(distribute.tf_config(addresses, index))},
-        )
-        for index in workers
-    ]
-
-
-def _losses(workdir: Path) -> list[float]:
-    """Each epoch's training and validation loss, in turn."""
-    with open(workdir / "plots" / "training.csv") as handle:
-        return [float(row[key]) for row in csv.DictReader(handle) for key in ("loss", "val_loss")]
-
-
-@pytest.mark.slow
-def test_two_worker_cluster_follows_one_device_and_only_the_chief_writes(tokenized, tmp_path):
-    same = ["trainer.epochs=2", "model.dropout=0"]  # dropout draws other masks on each replica
-    processes = [_train_cli(tmp_path / "single", tokenized, *same), *_cluster(tmp_path, tokenized, *same)]
-    outputs = [_finish(process) for process in processes]
-    chief, other = tmp_path / "worker0", tmp_path / "worker1"
-    assert "Epoch 2/2" in outputs[2]
-    # each step sums the gradients of the same global batch one device sees, in another order
-    assert _losses(chief) == pytest.approx(_losses(tmp_path / "single"), rel=1e-5)
-    assert len(_losses(chief)) == 4
-    assert (chief / "models" / "model.keras").exists() and len(_runs(chief)) == 1
-    assert list(other.iterdir()) == []  # no model, history, MLflow data or checkpoints
-    assert not (tmp_path / "checkpoints").exists()  # the chief's, deleted when training ended
-
-
-@pytest.mark.slow
-def test_cluster_killed_mid_training_resumes_in_one_mlflow_run(tokenized, tmp_path):
-    settings = ["trainer.epochs=2", "trainer.batch_size=8", "trainer.peer_timeout=20"]
-    chief, other = _cluster(tmp_path, tokenized, *settings)
-    history = tmp_path / "checkpoints" / "training.csv"
-    deadline = time.time() + 300
-    while not (history.exists() and len(history.read_text().splitlines()) >= 2):  # header + epoch 1
-        assert chief.poll() is None and time.time() < deadline, "training ended before epoch 2"
-        time.sleep(0.02)
-    other.send_signal(signal.SIGKILL)
-    other.wait()
-    output, _ = chief.communicate(timeout=120)  # its next collective waits trainer.peer_timeout, then gives up
-    assert chief.returncode == 2
-    assert output.strip().splitlines()[-1].startswith("error: training stopped at epoch 2: a worker of the cluster")
-    assert len(history.read_text().splitlines()) == 2 and not (tmp_path / "worker0" / "models").exists()
-
-    outputs = [_finish(process) for process in _cluster(tmp_path, tokenized, *settings)]
-    assert "resuming MLflow run" in outputs[0]
-    assert all("Epoch 2/2" in output and "Epoch 1/2" not in output for output in outputs)
-    [run] = _runs(tmp_path / "worker0")
-    assert run.info.status == "FINISHED"
-    client = mlflow.MlflowClient(f"sqlite:///{tmp_path / 'worker0' / 'mlflow.db'}")
-    assert sorted(m.step for m in client.get_metric_history(run.info.run_id, "val_loss")) == [1, 2]
-    assert len(_losses(tmp_path / "worker0")) == 4
-
-
-@pytest.mark.slow
-def test_a_worker_whose_peer_never_comes_up_exits_with_one_line(tokenized, tmp_path):
-    started = time.time()
-    [lone] = _cluster(tmp_path, tokenized, "trainer.peer_timeout=5", workers=range(1, 2))
-    output, _ = lone.communicate(timeout=120)
-    assert lone.returncode != 0 and time.time() - started < 60
-    [line] = output.strip().splitlines()
-    assert line.startswith("error: no answer from the cluster's other workers (127.0.0.1:")
-    assert "within peer_timeout = 5 s" in line
-
-
 @pytest.mark.slow
 def test_sigkill_mid_training_then_rerun_ends_as_if_never_stopped(tokenized, tmp_path):
     """Deterministic mode: the resumed run sees the same shuffles and callback state, so every epoch's
     metrics equal an uninterrupted run's — in one MLflow run, with no temporary directory left."""
     epochs = ["trainer.epochs=5", "trainer.early_stopping_patience=5"]
     uninterrupted = tmp_path / "uninterrupted"
-    _finish(_train_cli(uninterrupted, tokenized, *epochs))
+    finish(train_cli(uninterrupted, tokenized, *epochs))
 
     workdir = tmp_path / "killed"
-    process = _train_cli(workdir, tokenized, *epochs)
+    process = train_cli(workdir, tokenized, *epochs)
     history = workdir / "checkpoints" / "training.csv"
     deadline = time.time() + 300
     while not (history.exists() and len(history.read_text().splitlines()) >= 2):  # header + epoch 1
@@ -376,7 +185,7 @@ def test_sigkill_mid_training_then_rerun_ends_as_if_never_stopped(tokenized, tmp
     completed = len(history.read_text().splitlines()) - 1
     assert 1 <= completed < 5 and not (workdir / "models" / "model.keras").exists()
 
-    output = _finish(_train_cli(workdir, tokenized, *epochs))
+    output = finish(train_cli(workdir, tokenized, *epochs))
     assert "resuming MLflow run" in output and "Epoch 1/5" not in output
     assert f"Epoch {completed + 1}/5" in output  # resumed after the last finished epoch (2, unless the VM was slow)
     clock = {"epoch_seconds", "tokens_per_second"}  # wall time: the one thing a rerun cannot repeat
@@ -390,7 +199,7 @@ def test_sigkill_mid_training_then_rerun_ends_as_if_never_stopped(tokenized, tmp
         keras.saving.load_model(run / "models" / "model.keras").get_weights() for run in (workdir, uninterrupted)
     ]
     assert all(np.array_equal(a, b) for a, b in zip(*weights, strict=True))  # the best epoch's, restored alike
-    [run] = _runs(workdir)
+    [run] = mlflow_runs(workdir)
     assert run.info.status == "FINISHED"
     client = mlflow.MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     steps = sorted(m.step for m in client.get_metric_history(run.info.run_id, "val_loss"))
@@ -401,7 +210,7 @@ def test_sigkill_mid_training_then_rerun_ends_as_if_never_stopped(tokenized, tmp
 
 @pytest.mark.slow
 def test_ctrl_c_marks_the_run_killed(tokenized, tmp_path):
-    process = _train_cli(tmp_path, tokenized, "trainer.epochs=50", "trainer.early_stopping_patience=50")
+    process = train_cli(tmp_path, tokenized, "trainer.epochs=50", "trainer.early_stopping_patience=50")
     history = tmp_path / "checkpoints" / "training.csv"
     deadline = time.time() + 300
     while not history.exists():  # the first epoch is done: training is under way
@@ -410,7 +219,7 @@ def test_ctrl_c_marks_the_run_killed(tokenized, tmp_path):
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=120)
     assert process.returncode != 0
-    [run] = _runs(tmp_path)
+    [run] = mlflow_runs(tmp_path)
     assert run.info.status == "KILLED"
 
 

@@ -159,6 +159,11 @@ def train(
     distribute.barrier(strategy)  # the chief has decided whether backup_dir holds a run to resume
     if latest := tf.train.latest_checkpoint(str(backup_dir)):
         checkpoint.restore(latest).assert_existing_objects_matched()
+    if not _agreed(strategy, finished):
+        raise TextrnnError(
+            f"the workers found different checkpoints in backup_dir = {backup_dir} (some resume, some start "
+            "afresh): it must be storage every worker reads, the chief's checkpoints"
+        )
     train_shards, validation_shards = shards(train_batches, strategy), shards(validation_batches, strategy)
     compiled = _Steps(model, strategy, train_shards.element_spec)
 
@@ -199,6 +204,19 @@ def _build_metrics(model: keras.Model, batches: tf.data.Dataset) -> None:
     (they cannot be created inside ``strategy.run``)."""
     tokens, label = next(iter(batches.take(1)))
     model.compute_metrics(tokens, label, model(tokens, training=False))
+
+
+def _agreed(strategy: tf.distribute.Strategy, value: tf.Variable) -> bool:
+    """Whether every replica holds the same ``value``: the variance of their values is 0."""
+
+    def moments() -> tf.Tensor:
+        local = tf.cast(value, tf.float64)
+        return tf.stack([local, local * local, tf.ones_like(local)])
+
+    total, squares, count = tf.function(
+        lambda: strategy.reduce("sum", strategy.run(moments), axis=None), autograph=False
+    )().numpy()
+    return squares / count - (total / count) ** 2 == 0.0
 
 
 def _results(compiled: _Steps, totals: np.ndarray) -> dict[str, float]:

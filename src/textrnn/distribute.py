@@ -64,10 +64,7 @@ def make_strategy(
         return tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
     if name == "multi_worker":
         if cluster is None:
-            raise TextrnnError(
-                'trainer.strategy=multi_worker needs TF_CONFIG, e.g. {"cluster": {"worker": ["host1:12345", '
-                '"host2:12345"]}, "task": {"type": "worker", "index": 0}} on the first machine'
-            )
+            raise ValueError("cluster (a TF_CONFIG) is needed for multi_worker, got None")
         task = cluster["task"]
         resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(
             tf.train.ClusterSpec(cluster["cluster"]), task_type=task["type"], task_id=task["index"], rpc_layer="grpc"

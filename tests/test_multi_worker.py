@@ -1,0 +1,205 @@
+"""Training across machines: a cluster of workers on localhost, TF_CONFIG, the custom loop
+(`textrnn.custom_loop`, where Keras's fit cannot run: keras-team/keras#20585)."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from pipelines import train
+
+import keras
+import mlflow
+import pytest
+import tensorflow as tf
+
+from tests.conftest import finish, mlflow_runs, tiny_config, tokenized_config, train_cli
+from textrnn import custom_loop, distribute, training
+from textrnn.errors import TextrnnError
+from textrnn.tokenized import EpochShuffle
+
+
+def test_the_custom_loop_follows_fit_on_one_device(tokenized, tmp_path):
+    """The multi-worker loop under the default strategy: the same epochs as ``fit``, logs and early stopping alike."""
+    cfg = tokenized_config(tmp_path, tokenized, "model.dropout=0")  # fit draws its dropout masks in another order
+    runs = {}
+    for name, fit in (
+        ("fit", training.fit),
+        ("loop", functools.partial(custom_loop.train, strategy=tf.distribute.get_strategy())),
+    ):
+        keras.utils.set_random_seed(cfg.trainer.seed)
+        shuffle = EpochShuffle(cfg.trainer.seed)
+        train_batches, validation_batches = train.batches(cfg.paths.tokenized, cfg.task, cfg.trainer, shuffle)
+        model = train.build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
+        runs[name] = fit(
+            model,
+            train_batches,
+            validation_batches,
+            epochs=cfg.trainer.epochs,
+            patience=cfg.trainer.early_stopping_patience,
+            backup_dir=tmp_path / name / "backup",
+            history_csv=tmp_path / name / "training.csv",
+            callbacks=[shuffle],
+            verbose=0,
+        ).history
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "padded_fraction"):
+        assert runs["loop"][key] == pytest.approx(runs["fit"][key], rel=1e-6), key
+    assert [int(row["epoch"]) for row in _rows(tmp_path / "loop" / "training.csv")] == [1, 2]
+    assert sorted(path.name for path in (tmp_path / "loop" / "backup").iterdir()) == [
+        "callbacks.json",
+        "checkpoint",
+        "ckpt-1.data-00000-of-00001",
+        "ckpt-1.index",
+        "ckpt-2.data-00000-of-00001",
+        "ckpt-2.index",
+        "state.0.npz",
+        "state.1.npz",
+    ]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path) as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_chief_is_worker_zero_or_the_chief():
+    workers = ["localhost:1", "localhost:2"]
+    assert distribute.is_chief(distribute.tf_config(workers, 0)) is True
+    assert distribute.is_chief(distribute.tf_config(workers, 1)) is False
+    with_chief = {"cluster": {"worker": workers, "chief": ["localhost:3"]}, "task": {"type": "worker", "index": 0}}
+    assert distribute.is_chief(with_chief) is False
+    assert distribute.is_chief({**with_chief, "task": {"type": "chief", "index": 0}}) is True
+    assert distribute.is_chief(None) is True  # no cluster: one process does everything
+    with pytest.raises(ValueError, match=r"cluster \(a TF_CONFIG\) is needed for multi_worker"):
+        distribute.make_strategy("multi_worker")
+    with pytest.raises(ValueError, match="index must be the place of a worker in workers \\(2\\), got 2"):
+        distribute.tf_config(workers, 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        '{"cluster": {"worker": ["a:1"]}}',  # no task
+        '{"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 1}}',  # no such worker
+        '{"cluster": {"worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}',  # no such job
+    ],
+)
+def test_a_bad_tf_config_is_one_line_naming_it(text):
+    with pytest.raises(TextrnnError, match=r"^TF_CONFIG = .*: must be JSON like \{\"cluster\"") as raised:
+        distribute.parse_tf_config(text)
+    assert "\n" not in str(raised.value)
+
+
+def test_tf_config_from_the_environment_or_the_config(monkeypatch, tmp_path):
+    cfg = tiny_config(
+        tmp_path, "trainer.strategy=multi_worker", "trainer.cluster=[h1:10,h2:10]", "trainer.task_index=1"
+    )
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert train.cluster_config(cfg.trainer) == distribute.tf_config(["h1:10", "h2:10"], 1)
+    monkeypatch.setenv("TF_CONFIG", json.dumps(distribute.tf_config(["h1:10", "h2:10"], 0)))
+    with pytest.raises(TextrnnError, match=r"trainer\.cluster is set and so is the TF_CONFIG environment variable"):
+        train.cluster_config(cfg.trainer)
+    cfg.trainer.cluster = None
+    assert train.cluster_config(cfg.trainer) == distribute.tf_config(["h1:10", "h2:10"], 0)
+    cfg.trainer.strategy = "default"
+    assert train.cluster_config(cfg.trainer) is None  # TF_CONFIG means nothing to one process
+    cfg.trainer.strategy = "multi_worker"
+    monkeypatch.delenv("TF_CONFIG")
+    with pytest.raises(TextrnnError, match=r"^trainer\.strategy=multi_worker needs the cluster: set trainer\.cluster"):
+        train.cluster_config(cfg.trainer)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _cluster(
+    tmp_path: Path, tokenized: Path, *overrides: str, workers: range = range(2), elsewhere: int | None = None
+) -> list[subprocess.Popen]:
+    """A cluster of two workers on localhost, each in a directory of its own (``worker<i>``); they
+    share the checkpoints' directory, as two machines share a bucket or NFS — but worker
+    ``elsewhere``, which has a directory of its own."""
+    addresses = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
+    return [
+        train_cli(
+            tmp_path / f"worker{index}",
+            tokenized,
+            "trainer.strategy=multi_worker",
+            *overrides,
+            checkpoints=tmp_path / ("checkpoints" if index != elsewhere else f"checkpoints{index}"),
+            env={"TF_CONFIG": json.dumps(distribute.tf_config(addresses, index))},
+        )
+        for index in workers
+    ]
+
+
+def _losses(workdir: Path) -> list[float]:
+    """Each epoch's training and validation loss, in turn."""
+    with open(workdir / "plots" / "training.csv") as handle:
+        return [float(row[key]) for row in csv.DictReader(handle) for key in ("loss", "val_loss")]
+
+
+@pytest.mark.slow
+def test_two_worker_cluster_follows_one_device_and_only_the_chief_writes(tokenized, tmp_path):
+    same = ["trainer.epochs=2", "model.dropout=0"]  # dropout draws other masks on each replica
+    processes = [train_cli(tmp_path / "single", tokenized, *same), *_cluster(tmp_path, tokenized, *same)]
+    outputs = [finish(process) for process in processes]
+    chief, other = tmp_path / "worker0", tmp_path / "worker1"
+    assert "Epoch 2/2" in outputs[2]
+    # each step sums the gradients of the same global batch one device sees, in another order
+    assert _losses(chief) == pytest.approx(_losses(tmp_path / "single"), rel=1e-5)
+    assert len(_losses(chief)) == 4
+    assert (chief / "models" / "model.keras").exists() and len(mlflow_runs(chief)) == 1
+    assert list(other.iterdir()) == []  # no model, history, MLflow data or checkpoints
+    assert not (tmp_path / "checkpoints").exists()  # the chief's, deleted when training ended
+
+
+@pytest.mark.slow
+def test_cluster_killed_mid_training_resumes_in_one_mlflow_run(tokenized, tmp_path):
+    settings = ["trainer.epochs=2", "trainer.batch_size=8", "trainer.peer_timeout=20"]
+    chief, other = _cluster(tmp_path, tokenized, *settings)
+    history = tmp_path / "checkpoints" / "training.csv"
+    deadline = time.time() + 300
+    while not (history.exists() and len(history.read_text().splitlines()) >= 2):  # header + epoch 1
+        assert chief.poll() is None and time.time() < deadline, "training ended before epoch 2"
+        time.sleep(0.02)
+    other.send_signal(signal.SIGKILL)
+    other.wait()
+    output, _ = chief.communicate(timeout=120)  # its next collective waits trainer.peer_timeout, then gives up
+    assert chief.returncode == 2
+    assert output.strip().splitlines()[-1].startswith("error: training stopped at epoch 2: a worker of the cluster")
+    assert len(history.read_text().splitlines()) == 2 and not (tmp_path / "worker0" / "models").exists()
+
+    for process in _cluster(tmp_path, tokenized, *settings, elsewhere=1):  # worker 1 cannot see the checkpoints
+        output, _ = process.communicate(timeout=120)
+        assert process.returncode == 2
+        assert output.strip().splitlines()[-1].startswith("error: the workers found different checkpoints")
+
+    outputs = [finish(process) for process in _cluster(tmp_path, tokenized, *settings)]
+    assert "resuming MLflow run" in outputs[0]
+    assert all("Epoch 2/2" in output and "Epoch 1/2" not in output for output in outputs)
+    [run] = mlflow_runs(tmp_path / "worker0")
+    assert run.info.status == "FINISHED"
+    client = mlflow.MlflowClient(f"sqlite:///{tmp_path / 'worker0' / 'mlflow.db'}")
+    assert sorted(m.step for m in client.get_metric_history(run.info.run_id, "val_loss")) == [1, 2]
+    assert len(_losses(tmp_path / "worker0")) == 4
+
+
+@pytest.mark.slow
+def test_a_worker_whose_peer_never_comes_up_exits_with_one_line(tokenized, tmp_path):
+    started = time.time()
+    [lone] = _cluster(tmp_path, tokenized, "trainer.peer_timeout=5", workers=range(1, 2))
+    output, _ = lone.communicate(timeout=120)
+    assert lone.returncode != 0 and time.time() - started < 60
+    [line] = output.strip().splitlines()
+    assert line.startswith("error: no answer from the cluster's other workers (127.0.0.1:")
+    assert "within peer_timeout = 5 s" in line
