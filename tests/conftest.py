@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -131,3 +132,10 @@ def finish(process: subprocess.Popen) -> str:
     output, _ = process.communicate(timeout=600)
     assert process.returncode == 0, output
     return output
+
+
+def free_port() -> int:
+    """A TCP port on localhost that nothing listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

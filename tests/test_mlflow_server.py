@@ -22,8 +22,7 @@ import pytest
 import tensorflow as tf
 from omegaconf import DictConfig
 
-from tests.conftest import ARTIFACTS, chromium, requires_chromium, tiny_config
-from tests.test_training import _free_port
+from tests.conftest import ARTIFACTS, chromium, free_port, requires_chromium, tiny_config
 
 MLFLOW = str(Path(sys.executable).parent / "mlflow")
 
@@ -31,7 +30,7 @@ MLFLOW = str(Path(sys.executable).parent / "mlflow")
 @contextmanager
 def serving(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `mlflow <args>` on a free loopback port until the block ends; yield its URL once /health answers."""
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryFile() as log:  # the server's output, shown if it does not start
         process = subprocess.Popen(
             [MLFLOW, *args, "--host", "127.0.0.1", "--port", str(port)],

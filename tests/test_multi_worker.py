@@ -7,7 +7,6 @@ import csv
 import functools
 import json
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ import mlflow
 import pytest
 import tensorflow as tf
 
-from tests.conftest import finish, mlflow_runs, tiny_config, tokenized_config, train_cli
+from tests.conftest import finish, free_port, mlflow_runs, tiny_config, tokenized_config, train_cli
 from textrnn import custom_loop, distribute, training
 from textrnn.errors import TextrnnError
 from textrnn.tokenized import EpochShuffle
@@ -116,19 +115,13 @@ def test_tf_config_from_the_environment_or_the_config(monkeypatch, tmp_path):
         train.cluster_config(cfg.trainer)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _cluster(
     tmp_path: Path, tokenized: Path, *overrides: str, workers: range = range(2), elsewhere: int | None = None
 ) -> list[subprocess.Popen]:
     """A cluster of two workers on localhost, each in a directory of its own (``worker<i>``); they
     share the checkpoints' directory, as two machines share a bucket or NFS — but worker
     ``elsewhere``, which has a directory of its own."""
-    addresses = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
+    addresses = [f"127.0.0.1:{free_port()}" for _ in range(2)]
     return [
         train_cli(
             tmp_path / f"worker{index}",
