@@ -8,6 +8,7 @@ import functools
 import json
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -196,3 +197,43 @@ def test_a_worker_whose_peer_never_comes_up_exits_with_one_line(tokenized, tmp_p
     [line] = output.strip().splitlines()
     assert line.startswith("error: no answer from the cluster's other workers (127.0.0.1:")
     assert "within peer_timeout = 5 s" in line
+
+
+# Keras's own fit on a 2-worker cluster, as small as it gets: argv = the workers' addresses, this one's index
+FIT_ON_A_CLUSTER = """
+import json, os, sys
+workers, index = sys.argv[1].split(","), int(sys.argv[2])
+os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
+import keras, numpy as np, tensorflow as tf
+strategy = tf.distribute.MultiWorkerMirroredStrategy()
+with strategy.scope():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+data = tf.data.Dataset.from_tensor_slices((np.ones((64, 4), "float32"), np.zeros(64, "int64"))).batch(16)
+model.fit(data, epochs=1, verbose=0)
+print("fit ran")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="keras-team/keras#20585: Keras 3.15's fit cannot convert the first distributed batch (PerReplica) "
+    "under MultiWorkerMirroredStrategy. Strict: once Keras fixes it this fails, and fit can train multi_worker "
+    "in place of textrnn.custom_loop.",
+)
+def test_keras_fit_on_a_cluster_still_fails_upstream(tmp_path):
+    workers = ",".join(f"127.0.0.1:{free_port()}" for _ in range(2))
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", FIT_ON_A_CLUSTER, workers, str(index)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for index in range(2)
+    ]
+    outputs = [process.communicate(timeout=300)[0] for process in processes]
+    assert all(process.returncode == 0 for process in processes), outputs[0][-2000:]
+    assert all("fit ran" in output for output in outputs)
