@@ -128,9 +128,10 @@ def train(
     run that starts with a checkpoint in ``backup_dir`` resumes after its epoch. Every worker saves
     (TensorFlow's checkpointing is collective) — the chief to ``backup_dir``, the others to
     ``write_dir``, scratch space of their own — and every worker resumes from ``backup_dir``, so it
-    must be storage they all read (one machine's disk, NFS, a bucket), as in TensorFlow's tutorial.
-    A peer lost mid-training raises :class:`~textrnn.errors.TextrnnError` once the strategy's
-    collective timeout passes.
+    must be storage they all read (one machine's disk, NFS, a bucket), as in TensorFlow's tutorial;
+    workers that found different checkpoints there raise :class:`~textrnn.errors.TextrnnError`
+    before training. So does a peer lost mid-training, once TensorFlow reports it (its coordination
+    service's heartbeat, or the strategy's collective timeout).
     """
     write_dir = write_dir or backup_dir
     statistics, standard = training.standard_callbacks(
