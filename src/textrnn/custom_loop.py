@@ -67,10 +67,10 @@ class _Steps:
         self.results = tf.function(model.get_metrics_result)
         self.reset = tf.function(model.reset_metrics)
 
-    def _sums(self, tokens: tf.Tensor, label: tf.Tensor, probabilities: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def _sums(self, tokens: tf.Tensor, label: tf.Tensor, probabilities: tf.Tensor) -> tf.Tensor:
         losses = self.model.loss.call(label, probabilities)  # one per label: a token's or a text's
         self.model.compute_metrics(tokens, label, probabilities)
-        sums = tf.stack(
+        return tf.stack(
             [
                 tf.reduce_sum(tf.cast(losses, tf.float32)),
                 tf.cast(tf.size(losses), tf.float32),
@@ -78,17 +78,16 @@ class _Steps:
                 tf.cast(tf.size(tokens), tf.float32),
             ]
         )
-        return losses, sums
 
     def _train(self, batch: Any) -> tf.Tensor:
         def step(tokens: tf.Tensor, label: tf.Tensor) -> tf.Tensor:
             model = self.model
             with tf.GradientTape() as tape:
                 probabilities = model(tokens, training=True)
-                losses, sums = self._sums(tokens, label, probabilities)
+                sums = self._sums(tokens, label, probabilities)
                 # the mean over the global batch: the optimizer sums the replicas' gradients
                 elements = tf.distribute.get_replica_context().all_reduce("sum", sums[1])
-                loss = tf.reduce_sum(tf.cast(losses, tf.float32)) / elements
+                loss = sums[0] / elements
                 if model.losses:
                     loss += tf.add_n(model.losses) / self.strategy.num_replicas_in_sync
                 scaled = model.optimizer.scale_loss(loss)
@@ -100,7 +99,7 @@ class _Steps:
 
     def _validate(self, batch: Any) -> tf.Tensor:
         def step(tokens: tf.Tensor, label: tf.Tensor) -> tf.Tensor:
-            return self._sums(tokens, label, self.model(tokens, training=False))[1]
+            return self._sums(tokens, label, self.model(tokens, training=False))
 
         return self.strategy.reduce("sum", self.strategy.run(step, args=batch), axis=None)
 
@@ -214,9 +213,7 @@ def _agreed(strategy: tf.distribute.Strategy, value: tf.Variable) -> bool:
         local = tf.cast(value, tf.float64)
         return tf.stack([local, local * local, tf.ones_like(local)])
 
-    total, squares, count = tf.function(
-        lambda: strategy.reduce("sum", strategy.run(moments), axis=None), autograph=False
-    )().numpy()
+    total, squares, count = distribute.replica_sum(strategy, moments)
     return squares / count - (total / count) ** 2 == 0.0
 
 

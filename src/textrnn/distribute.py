@@ -18,11 +18,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from textrnn.errors import TextrnnError
@@ -85,13 +86,14 @@ def make_strategy(
     raise ValueError(f"name must be one of {list(STRATEGIES)}, got {name!r}")
 
 
+def replica_sum(strategy: tf.distribute.Strategy, value: Callable[[], tf.Tensor]) -> np.ndarray:
+    """``value()`` on every replica of every worker, summed; every worker of ``strategy`` must call it alike."""
+    return tf.function(lambda: strategy.reduce("sum", strategy.run(value), axis=None), autograph=False)().numpy()
+
+
 def barrier(strategy: tf.distribute.Strategy) -> None:
     """Return once every worker of ``strategy`` has called this."""
-
-    def one() -> tf.Tensor:
-        return tf.constant(1.0)
-
-    tf.function(lambda: strategy.reduce("sum", strategy.run(one), axis=None), autograph=False)()
+    replica_sum(strategy, lambda: tf.constant(1.0))
 
 
 # Run as a process of its own by _deadline: after ``seconds``, unless its parent has ended or ended it
