@@ -51,6 +51,7 @@ def read(dataset: DictConfig) -> Splits:
             label_names=list(dataset.label_names),
             split_fractions=dict(dataset.get("split_fractions") or {}),
             split_seed=dataset.split_seed,
+            split_by=dataset.get("split_by", "row"),
             file_format=dataset.format,
             text_column=dataset.text_column,
             label_column=dataset.label_column,

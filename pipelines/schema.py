@@ -65,6 +65,7 @@ Precision = Enum("Precision", "float32 mixed_float16 mixed_bfloat16")
 Source = Enum("Source", "synthetic files tfds text")
 TaskName = Enum("TaskName", "classification language_model")
 FileFormat = Enum("FileFormat", "csv tsv jsonl")
+SplitBy = Enum("SplitBy", "row sentence")
 
 
 @dataclass
@@ -125,6 +126,7 @@ class Trainer:
     clipnorm: float | None = positive()
     global_clipnorm: float | None = positive()
     weight_decay: float | None = positive()
+    label_smoothing: float = checked(lambda v: 0 <= v < 1, "a number in [0, 1)")
     length_buckets: int = at_least(1)
     early_stopping_patience: int = at_least(0)
     strategy: Strategy = MISSING
@@ -224,6 +226,7 @@ class FilesDataset(Dataset):
     files: dict[str, DataFile] = MISSING
     split_fractions: dict[str, float] = field(default_factory=dict)
     split_seed: int = MISSING
+    split_by: SplitBy = SplitBy.row
 
 
 @dataclass

@@ -168,7 +168,9 @@ def build_model(cfg: DictConfig, *, steps_per_epoch: int) -> keras.Model:
         global_clipnorm=trainer.global_clipnorm,
         weight_decay=trainer.weight_decay,
     )
-    training.compile_classifier(model, optimizer, jit_compile=trainer.jit_compile, metrics=metrics)
+    training.compile_classifier(
+        model, optimizer, label_smoothing=trainer.label_smoothing, jit_compile=trainer.jit_compile, metrics=metrics
+    )
     return model
 
 

@@ -78,6 +78,8 @@ CLUSTER_KEYS = ("trainer.task_index", "trainer.checkpoint_every_n_steps", "train
         ("trainer.precision=fp8", "trainer.precision = 'fp8': must be one of float32, mixed_float16, mixed_bfloat16"),
         ("trainer.learning_rate=0", "trainer.learning_rate = 0.0: must be a number > 0"),
         ("model.dropout=1.0", "model.dropout = 1.0: must be a number in [0, 1)"),
+        ("trainer.label_smoothing=1", "trainer.label_smoothing = 1.0: must be a number in [0, 1)"),
+        ("dataset=sst2 dataset.split_by=phrase", "dataset.split_by = 'phrase': must be one of row, sentence"),
         ("model.bidirectional=maybe", "model.bidirectional = 'maybe': must be true or false"),
         ("model.units=null", "model.units = None: must not be null"),
         (
@@ -125,7 +127,7 @@ CLUSTER_KEYS = ("trainer.task_index", "trainer.checkpoint_every_n_steps", "train
 def test_a_bad_value_or_unknown_key_is_one_line_naming_it(override, error):
     cluster = ["trainer.strategy=multi_worker", "trainer.cluster=[h1:1,h2:1]", "trainer.deterministic=false"]
     with pytest.raises(TextrnnError) as raised:
-        compose_config([*(cluster if override.startswith(CLUSTER_KEYS) else []), override])
+        compose_config([*(cluster if override.startswith(CLUSTER_KEYS) else []), *override.split()])
     assert str(raised.value) == error
 
 

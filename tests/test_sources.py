@@ -14,7 +14,7 @@ import tensorflow_datasets as tfds
 
 from tests.conftest import SST2, requires_sst2
 from textrnn.data import store
-from textrnn.data.sources import FileSpec, Splits, load_files, load_tfds, read_labelled_file
+from textrnn.data.sources import FileSpec, Splits, load_files, load_tfds, read_labelled_file, split_off
 from textrnn.errors import TextrnnError
 
 LABELS = ["negative", "positive"]
@@ -175,6 +175,31 @@ def test_seeded_split_carves_validation_and_test_out_of_train(tmp_path):
     assert load(3) == splits and load(4) != splits
 
 
+def test_split_by_sentence_holds_out_whole_sentences_and_the_phrases_only_they_contain():
+    """SST-like rows: ten sentences, a phrase of each that only it contains, and one shared phrase."""
+    sentences = [(f"s{i} one two", i % 2) for i in range(10)]
+    own_phrases = [(f"s{i} one", i % 2) for i in range(10)]
+    shared = [("one two", 1)]
+    rows = sentences + own_phrases + shared
+    rest, carved = split_off(rows, {"validation": 0.2}, seed=3, by="sentence")
+    validation = carved["validation"]
+    assert len(validation) == 2 and set(validation) <= set(sentences)  # whole sentences only
+    held = {text.split()[0] for text, _ in validation}
+    assert sorted(rest) == sorted(
+        [row for row in sentences + own_phrases if row[0].split()[0] not in held] + shared
+    )  # the held sentences' own phrases are dropped; the phrase kept sentences share stays
+    assert split_off(rows, {"validation": 0.2}, seed=3, by="sentence") == (rest, carved)
+    assert split_off(rows, {"validation": 0.2}, seed=4, by="sentence")[1] != carved
+
+
+def test_split_by_row_and_sentence_agree_where_no_row_contains_another():
+    rows = [(f"text {i} words", i % 2) for i in range(50)]
+    by_row, by_sentence = (split_off(rows, {"validation": 0.1, "test": 0.2}, 7, by=by) for by in ("row", "sentence"))
+    for name in ("validation", "test"):
+        assert sorted(by_row[1][name]) == sorted(by_sentence[1][name])
+    assert sorted(by_row[0]) == sorted(by_sentence[0])
+
+
 def test_empty_split_is_refused(tmp_path):
     spec = _write(tmp_path / "train.csv", "label,text\npositive,a\nnegative,b\n")
     splits = load_files(
@@ -199,7 +224,9 @@ def test_sst2_preset_reads_the_shared_files():
     cfg = compose_config(["dataset=sst2", f"dataset.files.train.path={SST2 / 'train.tsv'}",
                           f"dataset.files.test.path={SST2 / 'dev.tsv'}"])  # fmt: skip
     splits = read(cfg.dataset)
-    assert len(splits.train) + len(splits.validation) == 67349
+    assert len(splits.validation) == 689  # 10 % of train.tsv's 6,886 sentences (rows no other row contains)
+    assert len(splits.train) == 67349 - 689 - 5792  # less the phrases only held-out sentences contain
+    assert not {text for text, _ in splits.validation} & {text for text, _ in splits.train}
     assert len(splits.test) == 872
     assert splits.test[0] == ("one long string of cliches .", 0)
     assert not any(text.endswith("\r") for text, _ in splits.train)  # CRLF handled

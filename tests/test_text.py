@@ -28,6 +28,7 @@ OPTIONS = (
     "model.embedding_dropout=0.2",
     "trainer.optimizer=adamw",
     "trainer.weight_decay=0.01",
+    "trainer.label_smoothing=0.1",
 )
 
 

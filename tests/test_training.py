@@ -252,3 +252,16 @@ def test_each_epochs_shuffle_depends_on_the_seed_and_the_epoch_alone():
 )
 def test_a_relative_sqlite_store_is_anchored_at_the_project(uri, anchored):
     assert tracking.anchored(uri, "/project") == anchored
+
+
+def test_sparse_crossentropy_is_keras_cross_entropy_with_label_smoothing():
+    probabilities = keras.ops.softmax(np.random.default_rng(0).normal(size=(6, 3)).astype("float32"))
+    labels = np.array([0, 1, 2, 2, 1, 0])
+    plain = keras.losses.SparseCategoricalCrossentropy()(labels, probabilities)
+    assert float(training.SparseCrossentropy()(labels, probabilities)) == pytest.approx(float(plain), rel=1e-6)
+    one_hot = np.eye(3, dtype="float32")[labels]
+    smoothed = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(one_hot, probabilities)
+    ours = training.SparseCrossentropy(label_smoothing=0.1)(labels, probabilities)
+    assert float(ours) == pytest.approx(float(smoothed), rel=1e-6) and float(ours) != pytest.approx(float(plain))
+    with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\), got 1.0"):
+        training.SparseCrossentropy(label_smoothing=1.0)

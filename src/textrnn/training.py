@@ -98,18 +98,49 @@ def make_optimizer(
     return keras.optimizers.get({"class_name": name, "config": config})
 
 
+@keras.saving.register_keras_serializable(package="textrnn")
+class SparseCrossentropy(keras.losses.Loss):
+    """Cross-entropy of class indices against predicted probabilities, with label smoothing.
+
+    The target is the label's one-hot vector y, smoothed to (1 - label_smoothing) · y +
+    label_smoothing / K over K classes, and the loss is -Σ_k target_k · log p_k: what
+    ``keras.losses.CategoricalCrossentropy(label_smoothing=...)`` computes for one-hot targets
+    (Keras's ``SparseCategoricalCrossentropy`` has no ``label_smoothing``). 0 is the plain
+    cross-entropy -log p_label.
+
+    Args:
+        label_smoothing: in [0, 1): the share of each target spread over all classes.
+    """
+
+    def __init__(self, label_smoothing: float = 0.0, name: str = "sparse_crossentropy", **kwargs: Any) -> None:
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+        super().__init__(name=name, **kwargs)
+        self.label_smoothing = label_smoothing
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        classes = keras.ops.shape(y_pred)[-1]
+        one_hot = keras.ops.one_hot(keras.ops.cast(y_true, "int32"), classes, dtype=y_pred.dtype)
+        return keras.losses.categorical_crossentropy(one_hot, y_pred, label_smoothing=self.label_smoothing)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+
 def compile_classifier(
     model: keras.Model,
     optimizer: keras.optimizers.Optimizer,
     *,
+    label_smoothing: float = 0.0,
     jit_compile: bool = False,
     metrics: Sequence[keras.metrics.Metric] = (),
 ) -> None:
-    """Cross-entropy and accuracy, and ``metrics``; under ``mixed_float16`` Keras wraps ``optimizer``
-    in loss scaling. A language model is a classifier of the next token at every step."""
+    """Cross-entropy (:class:`SparseCrossentropy`, with ``label_smoothing``) and accuracy, and
+    ``metrics``; under ``mixed_float16`` Keras wraps ``optimizer`` in loss scaling. A language
+    model is a classifier of the next token at every step."""
     model.compile(
         optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(),
+        loss=SparseCrossentropy(label_smoothing),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy"), *metrics],
         jit_compile=jit_compile,
     )

@@ -12,7 +12,7 @@ import csv
 import json
 import socket
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -222,21 +222,55 @@ def _jsonl_rows(path: Path, encoding: str, text_column: str, label_column: str) 
 
 
 def split_off(
-    examples: list[Example], fractions: Mapping[str, float], seed: int
+    examples: list[Example], fractions: Mapping[str, float], seed: int, *, by: str = "row"
 ) -> tuple[list[Example], dict[str, list[Example]]]:
-    """Shuffle ``examples`` with ``seed`` and carve out ``fractions`` of them as named splits."""
+    """Shuffle ``examples`` with ``seed`` and carve out ``fractions`` of them as named splits.
+
+    ``by="row"`` carves rows. ``by="sentence"`` is for phrase-labelled data such as SST, whose rows
+    are sentences and labelled phrases of them (runs of their whitespace-separated words): it carves
+    ``fractions`` of the *sentences* — the texts no other row contains — and a carved split holds
+    those whole sentences only. A phrase stays where it also occurs in a sentence that stays, and is
+    dropped where it occurs in carved sentences alone: no part of a carved sentence is trained on,
+    as no part of a test sentence is.
+    """
     total = sum(fractions.values())
     if total >= 1.0:
         raise TextrnnError(f"dataset split fractions {dict(fractions)} add up to {total}; keep them below 1")
-    order = np.random.default_rng(seed).permutation(len(examples))
-    shuffled = [examples[i] for i in order]
-    carved: dict[str, list[Example]] = {}
-    start = 0
-    for name, fraction in fractions.items():
-        count = round(fraction * len(shuffled))
-        carved[name] = shuffled[start : start + count]
-        start += count
-    return shuffled[start:], carved
+    if by == "row":
+        *parts, rest = _deal(len(examples), fractions.values(), seed)
+        return [examples[i] for i in rest], {
+            name: [examples[i] for i in part] for name, part in zip(fractions, parts, strict=True)
+        }
+    if by != "sentence":
+        raise ValueError(f"by must be 'row' or 'sentence', got {by!r}")
+    words = [tuple(text.split()) for text, _ in examples]
+    sentences = _sentences(words)
+    *parts, rest = _deal(len(sentences), fractions.values(), seed)
+    carved = {}
+    for name, part in zip(fractions, parts, strict=True):
+        chosen = {sentences[i] for i in part}
+        carved[name] = [example for example, run in zip(examples, words, strict=True) if run in chosen]
+    kept = _runs(sentences[i] for i in rest)
+    held = _runs(sentences[i] for part in parts for i in part)
+    return [example for example, run in zip(examples, words, strict=True) if run in kept or run not in held], carved
+
+
+def _deal(count: int, fractions: Iterable[float], seed: int) -> list[np.ndarray]:
+    """A seeded permutation of ``range(count)`` cut into a part per fraction, and the rest last."""
+    order = np.random.default_rng(seed).permutation(count)
+    return np.split(order, np.cumsum([round(fraction * count) for fraction in fractions]))
+
+
+def _runs(texts: Iterable[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Every run of consecutive words of each text, the whole text included."""
+    return {text[i:j] for text in texts for i in range(len(text)) for j in range(i + 1, len(text) + 1)}
+
+
+def _sentences(texts: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The distinct texts that are no run of another text, in order of first occurrence."""
+    distinct = list(dict.fromkeys(texts))
+    inside = {run for text in distinct for run in _runs([text]) if run != text}
+    return [text for text in distinct if text not in inside]
 
 
 def load_files(
@@ -245,9 +279,11 @@ def load_files(
     label_names: Sequence[str],
     split_fractions: Mapping[str, float],
     split_seed: int,
+    split_by: str = "row",
     **read_args: object,
 ) -> Splits:
-    """Read a train file and, where given, validation and test files; carve the missing ones out of train."""
+    """Read a train file and, where given, validation and test files; carve the missing ones out of
+    train, by row or by sentence (``split_by``, see :func:`split_off`)."""
     unknown = set(files) - set(SPLITS)
     if unknown:
         raise TextrnnError(f"dataset.files: unknown split(s) {sorted(unknown)}; use {list(SPLITS)}")
@@ -264,7 +300,7 @@ def load_files(
             f"with dataset.split_fractions.{absent[0]} (e.g. 0.1)"
         )
     missing = {name: split_fractions[name] for name in SPLITS if name not in read}
-    train, carved = split_off(read["train"], missing, split_seed) if missing else (read["train"], {})
+    train, carved = split_off(read["train"], missing, split_seed, by=split_by) if missing else (read["train"], {})
     read.update(carved, train=train)
     return Splits(read["train"], read["validation"], read["test"], tuple(label_names))
 
