@@ -267,10 +267,18 @@ def _runs(texts: Iterable[tuple[str, ...]]) -> set[tuple[str, ...]]:
 
 
 def _sentences(texts: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """The distinct texts that are no run of another text, in order of first occurrence."""
+    """The distinct texts that are no run of another text, in order of first occurrence.
+
+    Longest first: a text inside a longer one is inside a sentence found before it, so only the
+    sentences' runs are listed, not every phrase's."""
     distinct = list(dict.fromkeys(texts))
-    inside = {run for text in distinct for run in _runs([text]) if run != text}
-    return [text for text in distinct if text not in inside]
+    sentences: set[tuple[str, ...]] = set()
+    covered: set[tuple[str, ...]] = set()
+    for text in sorted(distinct, key=len, reverse=True):
+        if text not in covered:
+            sentences.add(text)
+            covered |= _runs([text])
+    return [text for text in distinct if text in sentences]
 
 
 def load_files(
