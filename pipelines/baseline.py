@@ -3,7 +3,9 @@ language model, add-one smoothed unigram and bigram models (test cross-entropy i
 
     python -m pipelines.baseline [baseline.epochs=3]
 
-Reads params `task.name`, `baseline`; reads `paths.tokenized`; writes `paths.metrics`/baseline.json.
+Reads params `task.name`, `baseline`; reads `paths.tokenized`; writes `paths.metrics`/baseline.json
+and `paths.baseline`: the bag-of-words model (model.keras), which evaluate compares the trained
+model with text by text; empty for a language model.
 """
 
 from __future__ import annotations
@@ -16,21 +18,34 @@ import keras
 from omegaconf import DictConfig
 
 from textrnn import evaluation, models, tokenized, training
-from textrnn.atomic import write_json
+from textrnn.atomic import replace_directory, write_json
 
 
 def main(cfg: DictConfig) -> None:
-    directory, settings = cfg.paths.tokenized, cfg.baseline
     if cfg.task.name == "language_model":
-        train, test = tokenized.token_ids(directory, "train"), tokenized.token_ids(directory, "test")
-        vocab_size = tokenized.meta(directory).vocab_size
-        metrics = {
-            f"{name}_loss": evaluation.ngram_cross_entropy(train, test, order=order, vocab_size=vocab_size)
-            for order, name in ((1, "unigram"), (2, "bigram"))
-        }
-        write_json(Path(cfg.paths.metrics) / "baseline.json", metrics)
+        metrics, model = ngram_baselines(cfg.paths.tokenized), None
         log.info("n-gram baselines on test (nats per token): %s", metrics)
-        return
+    else:
+        metrics, model = classification_baselines(cfg.paths.tokenized, cfg.baseline)
+        log.info("baselines on test: %s", metrics)
+    write_json(Path(cfg.paths.metrics) / "baseline.json", metrics)
+    with replace_directory(cfg.paths.baseline) as out:
+        if model is not None:
+            model.save(out / "model.keras")
+
+
+def ngram_baselines(directory: str) -> dict[str, float]:
+    """Add-one smoothed unigram and bigram models' test cross-entropy."""
+    train, test = tokenized.token_ids(directory, "train"), tokenized.token_ids(directory, "test")
+    vocab_size = tokenized.meta(directory).vocab_size
+    return {
+        f"{name}_loss": evaluation.ngram_cross_entropy(train, test, order=order, vocab_size=vocab_size)
+        for order, name in ((1, "unigram"), (2, "bigram"))
+    }
+
+
+def classification_baselines(directory: str, settings: DictConfig) -> tuple[dict[str, float], keras.Model]:
+    """The majority class's and the trained bag-of-words model's test accuracy; the bag-of-words model."""
     keras.utils.set_random_seed(settings.seed)
     meta = tokenized.meta(directory)
     train, validation, test = (tokenized.split(directory, name) for name in ("train", "validation", "test"))
@@ -51,8 +66,7 @@ def main(cfg: DictConfig) -> None:
         "bow_accuracy": evaluation.classification_metrics(test_labels, probabilities)["accuracy"],
         "majority_accuracy": evaluation.majority_accuracy(tokenized.labels(directory, "train"), test_labels),
     }
-    write_json(Path(cfg.paths.metrics) / "baseline.json", metrics)
-    log.info("baselines on test: %s", metrics)
+    return metrics, model
 
 
 if __name__ == "__main__":

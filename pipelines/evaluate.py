@@ -6,13 +6,15 @@ input length is how many tokens of its window it has read), plus bits per token 
     python -m pipelines.evaluate
 
 Reads params `task`, `trainer.batch_size`; reads `paths.ingested` (the test texts), `paths.tokenized`,
-`paths.models`. Writes `paths.metrics`/evaluate.json (accuracy, macro-F1, loss, expected
-calibration error); DVC plots in `paths.plots`: confusion.csv, per_class.csv (precision, recall,
-F1), reliability.csv (the reliability diagram), accuracy_by_length.csv, gradient_by_lag.csv; in
-`paths.reports`, confident_mistakes.csv (text, actual, predicted, probability) and gates/ (the gate
-view of the first test texts, as `textrnn gates` draws it; a DVC image plot). Logs all of it into
-the training run in MLflow (the gradient by lag also as metric `test_gradient_by_lag` with
-step = lag, which MLflow's UI charts).
+`paths.models`, `paths.baseline`. Writes `paths.metrics`/evaluate.json (accuracy, macro-F1, loss,
+expected calibration error; for a classifier, its paired comparison with stage `baseline`'s bag of
+words: `vs_bow_wins`, the test texts it gets right and the bag of words wrong, `vs_bow_losses`, the
+reverse, and `vs_bow_p_value`, McNemar's exact test of the two); DVC plots in `paths.plots`:
+confusion.csv, per_class.csv (precision, recall, F1), reliability.csv (the reliability diagram),
+accuracy_by_length.csv, gradient_by_lag.csv; in `paths.reports`, confident_mistakes.csv (text,
+actual, predicted, probability) and gates/ (the gate view of the first test texts, as `textrnn
+gates` draws it; a DVC image plot). Logs all of it into the training run in MLflow (the gradient by
+lag also as metric `test_gradient_by_lag` with step = lag, which MLflow's UI charts).
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ def main(cfg: DictConfig) -> None:
     metrics = {**evaluation.classification_metrics(labels, probabilities), "ece": ece}
     if cfg.task.name == "language_model":
         metrics |= {"bits_per_token": metrics["loss"] / math.log(2.0), "perplexity": math.exp(metrics["loss"])}
+    else:
+        metrics |= compare_with_bag_of_words(cfg, labels, probabilities)
     write_json(Path(cfg.paths.metrics) / "evaluate.json", metrics)
 
     report = {
@@ -122,6 +126,14 @@ def score_classifier(cfg: DictConfig, model: keras.Model) -> Scored:
         token_batches=(tokens for tokens, _ in test_batches.as_numpy_iterator()),
         gate_views=views,
     )
+
+
+def compare_with_bag_of_words(cfg: DictConfig, labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
+    """The classifier's test predictions against the bag-of-words model's, text by text."""
+    bag_of_words = models.load(Path(cfg.paths.baseline) / "model.keras")
+    test_batches = tokenized.batches(tokenized.split(cfg.paths.tokenized, "test"), cfg.trainer.batch_size)
+    comparison = evaluation.paired_comparison(labels, probabilities, bag_of_words.predict(test_batches, verbose=0))
+    return {f"vs_bow_{name}": value for name, value in comparison.items()}
 
 
 def score_language_model(cfg: DictConfig, model: keras.Model) -> Scored:

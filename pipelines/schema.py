@@ -168,6 +168,7 @@ class Paths:
     ingested: str = MISSING
     tokenized: str = MISSING
     models: str = MISSING
+    baseline: str = MISSING
     checkpoints: str = MISSING
     metrics: str = MISSING
     plots: str = MISSING

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import signal
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipelines import ingest, tokenize_text
+from pipelines import ingest, schema, tokenize_text
 from pipelines.common import ROOT, compose_config
 
 import mlflow
@@ -22,7 +23,7 @@ from omegaconf import DictConfig
 CHROMIUM = shutil.which("chromium")
 ARTIFACTS = ROOT / "test-artifacts"  # screenshots the tests keep for a person to look at (git-ignored)
 SST2 = ROOT.parent / "shared" / "data" / "sst2"
-STAGE_PATHS = ("ingested", "tokenized", "models", "checkpoints", "metrics", "plots", "reports", "saved_model")
+STAGE_PATHS = tuple(field.name for field in dataclasses.fields(schema.Paths))  # each in a test's workdir
 TINY_OVERRIDES = (
     "++dataset.sizes.train=400",
     "++dataset.sizes.validation=80",

@@ -21,7 +21,7 @@ import yaml
 from tests.conftest import ARTIFACTS, chromium, requires_chromium
 
 BIN = Path(sys.executable).parent
-COMPARE = "dvc exp show --only-changed --drop 'Created|^models$|^data/'"  # the README's comparison command
+COMPARE = "dvc exp show --only-changed --drop 'Created|^models$|^baseline$|^data/'"  # the README's comparison command
 
 
 def test_dvc_yaml_paths_are_the_configured_paths():

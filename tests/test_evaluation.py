@@ -99,3 +99,21 @@ def test_accuracy_by_length_and_confident_mistakes_by_hand():
     assert [(m["text"], m["actual"], m["predicted"]) for m in mistakes] == [("d", "pos", "neg"), ("b", "neg", "pos")]
     assert [m["probability"] for m in mistakes] == pytest.approx([0.8, 0.6])
     assert len(evaluation.confident_mistakes(texts, LABELS, PROBABILITIES, ["neg", "pos"], count=1)) == 1
+
+
+def test_paired_comparison_counts_disagreements_and_tests_them_exactly():
+    always_positive = np.tile([0.2, 0.8], (5, 1))  # right on rows 2, 3, 4
+    assert evaluation.paired_comparison(LABELS, PROBABILITIES, always_positive) == {
+        "wins": 1,  # row 0: only the first is right
+        "losses": 1,  # row 3: only the other
+        "p_value": 1.0,
+    }
+    labels = np.zeros(12, dtype=np.int64)
+    right, wrong = [0.9, 0.1], [0.1, 0.9]
+    model = np.array([right] * 11 + [wrong])  # right but on the last row
+    other = np.array([wrong] * 9 + [right] * 3)  # right on the last three only
+    # 9 wins, 1 loss: two-sided, 2 · P(X ≤ 1) for X ~ Binomial(10, 1/2) = 2 · 11 / 1024
+    assert evaluation.paired_comparison(labels, model, other) == {"wins": 9, "losses": 1, "p_value": 22 / 1024}
+    assert evaluation.paired_comparison(labels, model, model)["p_value"] == 1.0  # they never disagree
+    with pytest.raises(ValueError, match="one shape"):
+        evaluation.paired_comparison(labels, model, model[:5])

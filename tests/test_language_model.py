@@ -260,6 +260,7 @@ def test_the_loss_falls_below_the_unigram_entropy_within_three_epochs(language_m
     assert len(history) == 1 + 3
     baseline = json.loads((workdir / "metrics" / "baseline.json").read_text())
     assert metrics["loss"] < baseline["bigram_loss"] < baseline["unigram_loss"] < unigram + 0.05
+    assert not any((workdir / "baseline").iterdir())  # no bag of words to compare with, text by text
 
 
 def test_ngram_baselines_count_the_train_stream():

@@ -104,7 +104,11 @@ def test_train_writes_models_history_and_one_mlflow_run(pipeline_run):
 def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pipeline_run):
     cfg, workdir = pipeline_run
     metrics = _json(Path(cfg.paths.metrics) / "evaluate.json")
-    assert set(metrics) == {"accuracy", "macro_f1", "loss", "ece"}
+    assert set(metrics) == {"accuracy", "macro_f1", "loss", "ece", "vs_bow_wins", "vs_bow_losses", "vs_bow_p_value"}
+    # text by text against the bag of words of stage baseline: the wins less the losses are the gap in accuracy
+    bow_accuracy = _json(Path(cfg.paths.metrics) / "baseline.json")["bow_accuracy"]
+    assert metrics["vs_bow_wins"] - metrics["vs_bow_losses"] == round(80 * (metrics["accuracy"] - bow_accuracy))
+    assert 0.0 < metrics["vs_bow_p_value"] <= 1.0
     with open(Path(cfg.paths.plots) / "confusion.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 80 and {r["actual"] for r in rows} <= {"negative", "positive"}
@@ -113,7 +117,7 @@ def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pip
     run = client.get_run(_json(Path(cfg.paths.models) / "mlflow_run.json")["run_id"])
     assert run.data.metrics["test_accuracy"] == pytest.approx(metrics["accuracy"])
     test_metrics = {name for name in run.data.metrics if name.startswith("test_")}
-    assert test_metrics == {"test_accuracy", "test_macro_f1", "test_loss", "test_ece", "test_gradient_by_lag"}
+    assert test_metrics == {f"test_{name}" for name in metrics} | {"test_gradient_by_lag"}
     report = {
         name: _csv(Path(cfg.paths.plots) / f"{name}.csv") for name in ("per_class", "reliability", "accuracy_by_length")
     }

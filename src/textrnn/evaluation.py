@@ -1,6 +1,6 @@
 """Test-set metrics with Keras's metric objects, per class, by input length and as calibration;
-the rows of a confusion matrix; the most confident mistakes; and how far back through time a
-trained classifier's gradient reaches."""
+the rows of a confusion matrix; the most confident mistakes; a paired comparison with another
+model's predictions; and how far back through time a trained classifier's gradient reaches."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import keras
 import numpy as np
 import tensorflow as tf
+from scipy import stats
 
 MISTAKE_COLUMNS = ("text", "actual", "predicted", "probability")  # the rows of confident_mistakes()
 PROBABILITY_FLOOR = 1e-30  # probabilities are floored here before the log, so that an underflowed 0 stays finite
@@ -116,6 +117,20 @@ def majority_accuracy(train_labels: np.ndarray, test_labels: np.ndarray) -> floa
     """Accuracy of always predicting the most frequent train label."""
     majority = np.bincount(train_labels).argmax()
     return float((test_labels == majority).mean())
+
+
+def paired_comparison(labels: np.ndarray, probabilities: np.ndarray, other: np.ndarray) -> dict[str, float]:
+    """A model's argmax predictions against ``other`` model's (probabilities of the same examples):
+    ``wins``, the examples it gets right and ``other`` wrong; ``losses``, the reverse; and ``p_value``,
+    McNemar's exact test of the two: the two-sided chance that models of equal accuracy split the
+    ``wins + losses`` examples they disagree on at least this unevenly (1 where they never disagree).
+    """
+    if probabilities.shape != other.shape:
+        raise ValueError(f"probabilities {probabilities.shape} and other {other.shape} must have one shape")
+    right, other_right = probabilities.argmax(-1) == labels, other.argmax(-1) == labels
+    wins, losses = int(np.sum(right & ~other_right)), int(np.sum(other_right & ~right))
+    p_value = stats.binomtest(wins, wins + losses).pvalue if wins + losses else 1.0
+    return {"wins": wins, "losses": losses, "p_value": float(p_value)}
 
 
 def ngram_cross_entropy(train: np.ndarray, test: np.ndarray, *, order: int, vocab_size: int) -> float:
