@@ -21,7 +21,8 @@ import yaml
 from tests.conftest import ARTIFACTS, chromium, requires_chromium
 
 BIN = Path(sys.executable).parent
-COMPARE = "dvc exp show --only-changed --drop 'Created|^models$|^baseline$|^data/'"  # the README's comparison command
+# the README's comparison command
+COMPARE = "dvc exp show --only-changed --drop 'Created|State|Executor|^models$|^baseline$|^data/|vs_bow_(wins|losses)'"
 
 
 def test_dvc_yaml_paths_are_the_configured_paths():
@@ -90,7 +91,7 @@ def test_repro_runs_every_stage_then_nothing(repo):
     assert _repro(repo) == ["compose", "ingest", "tokenize", "baseline", "train", "evaluate", "export"]
     assert _repro(repo) == []
     metrics = json.loads((repo / "metrics/evaluate.json").read_text())
-    assert set(metrics) == {"accuracy", "macro_f1", "loss", "ece"}
+    assert set(metrics) == {"accuracy", "macro_f1", "loss", "ece", "vs_bow_wins", "vs_bow_losses", "vs_bow_p_value"}
 
 
 @pytest.mark.slow
@@ -189,7 +190,8 @@ def test_exp_run_set_param_group_and_value(repo):
     ).stdout
     assert max(len(line) for line in table.splitlines()) <= 120 and "…" not in table, table
     header = next(line for line in table.splitlines() if "Experiment" in line).split()
-    assert {"accuracy", "macro_f1", "loss", "model.family", "trainer.seed"} <= set(header), table
+    assert {"accuracy", "macro_f1", "loss", "vs_bow_p_value", "model.family", "trainer.seed"} <= set(header), table
+    assert not {"State", "vs_bow_wins"} & set(header), table
     rows = {line.split()[2]: line.split() for line in table.splitlines() if "[" in line}  # ├── <sha> [name] …
     assert rows["[gru]"][header.index("model.family") + 2] == "gru", table
     assert rows["[seed-7]"][header.index("trainer.seed") + 2] == "7", table
