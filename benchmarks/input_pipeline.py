@@ -20,21 +20,22 @@ Results are written to benchmarks/results/input_pipeline.json.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
-import tempfile
 from pathlib import Path
 from statistics import median
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from pipelines import ingest, tokenize_text, train
+from pipelines import train
 from pipelines.common import compose_config
 
 import keras
 from environment import environment
 from omegaconf import OmegaConf
+from turns import measure_in_turns
 
 from textrnn import tokenized, training
 
@@ -67,15 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     cfg = compose_config(["experiment=sst2"])
     settings = args.buckets or sorted({1, cfg.trainer.length_buckets})
-    with tempfile.TemporaryDirectory() as workdir:
-        cfg.paths.ingested, cfg.paths.tokenized = f"{workdir}/ingested", f"{workdir}/tokenized"
-        ingest.main(cfg)
-        tokenize_text.main(cfg)
-        runs: dict[int, list[dict[str, float]]] = {b: [] for b in settings}
-        for _ in range(args.rounds):
-            for buckets in settings:
-                runs[buckets].append(epoch(cfg, buckets))
-                print(buckets, runs[buckets][-1], flush=True)
+    runs = measure_in_turns(cfg, {b: functools.partial(epoch, cfg, b) for b in settings}, args.rounds)
     base = {key: median(r[key] for r in runs[settings[0]]) for key in runs[settings[0]][0]}
     records = []
     for buckets, measured in runs.items():

@@ -27,26 +27,27 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from pipelines import ingest, tokenize_text, train
+from pipelines import train
 from pipelines.common import compose_config
 
 import keras
 import tensorflow as tf
 from environment import environment
 from omegaconf import OmegaConf
+from turns import measure_in_turns
 
 from textrnn import custom_loop, tokenized, training
 
 RESULTS = Path(__file__).parent / "results" / "training_loop.json"
 
 
-def last_epoch(cfg: Any, fit: Callable[..., keras.callbacks.History], epochs: int, workdir: Path) -> dict[str, float]:
+def last_epoch(cfg: Any, fit: Callable[..., keras.callbacks.History], epochs: int) -> dict[str, float]:
     """Train a fresh model ``epochs`` epochs with ``fit``; the last epoch's time and throughput."""
     keras.utils.set_random_seed(cfg.trainer.seed)
     shuffle = tokenized.EpochShuffle(cfg.trainer.seed)
     train_batches, validation = train.batches(cfg.paths.tokenized, cfg.task, cfg.trainer, shuffle)
     model = train.build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
-    with tempfile.TemporaryDirectory(dir=workdir) as backup:
+    with tempfile.TemporaryDirectory() as backup:
         history = fit(
             model,
             train_batches,
@@ -71,15 +72,9 @@ def main() -> None:
         "fit": training.fit,
         "custom_loop": functools.partial(custom_loop.train, strategy=tf.distribute.get_strategy()),
     }
-    with tempfile.TemporaryDirectory() as workdir:
-        cfg.paths.ingested, cfg.paths.tokenized = f"{workdir}/ingested", f"{workdir}/tokenized"
-        ingest.main(cfg)
-        tokenize_text.main(cfg)
-        runs: dict[str, list[dict[str, float]]] = {way: [] for way in ways}
-        for _ in range(args.rounds):
-            for way, fit in ways.items():
-                runs[way].append(last_epoch(cfg, fit, args.epochs, Path(workdir)))
-                print(way, runs[way][-1], flush=True)
+    runs = measure_in_turns(
+        cfg, {way: functools.partial(last_epoch, cfg, fit, args.epochs) for way, fit in ways.items()}, args.rounds
+    )
     medians = {way: {key: median(r[key] for r in measured) for key in measured[0]} for way, measured in runs.items()}
     fastest = {way: min(r["epoch_seconds"] for r in measured) for way, measured in runs.items()}
     records = [
