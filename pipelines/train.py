@@ -78,11 +78,11 @@ def main(cfg: DictConfig) -> None:
     train_batches, validation_batches = batches(cfg.paths.tokenized, cfg.task, trainer, shuffle)
     with strategy.scope():
         model = build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
-    fit = fitter(trainer, strategy)
+    fit = functools.partial(fitter(trainer, strategy), model, train_batches, validation_batches)
     if distribute.is_chief(cluster):
-        train_as_chief(cfg, fit, model, train_batches, validation_batches, shuffle)
+        train_as_chief(cfg, fit, model, shuffle)
     else:
-        train_as_worker(cfg, fit, model, train_batches, validation_batches, shuffle)
+        train_as_worker(cfg, fit, shuffle)
 
 
 def cluster_config(trainer: DictConfig) -> dict[str, Any] | None:
@@ -191,15 +191,9 @@ def fitter(trainer: DictConfig, strategy: tf.distribute.Strategy) -> Fit:
     return functools.partial(training.fit, save_freq=trainer.checkpoint_every_n_steps or "epoch", **common)
 
 
-def train_as_chief(
-    cfg: DictConfig,
-    fit: Fit,
-    model: keras.Model,
-    train: tf.data.Dataset,
-    validation: tf.data.Dataset,
-    shuffle: Callback,
-) -> None:
-    """Fit, resuming a killed attempt at the same config; publish the model, history and MLflow run."""
+def train_as_chief(cfg: DictConfig, fit: Fit, model: keras.Model, shuffle: Callback) -> None:
+    """Fit ``model`` (``fit`` holds it and the data), resuming a killed attempt at the same config;
+    publish the model, history and MLflow run."""
     checkpoints, config_fingerprint = Path(cfg.paths.checkpoints), fingerprint(cfg)
     resume_run = resumable_run(checkpoints, config_fingerprint)
     with (
@@ -215,7 +209,7 @@ def train_as_chief(
         callbacks = [shuffle, tracking.EpochLogger(log_learning_rate=cfg.trainer.schedule != "constant")]
         if cfg.task.name == "language_model" and cfg.task.samples:
             callbacks.append(tracking.SampleLogger(sampler(cfg, model)))
-        fit(model, train, validation, history_csv=history_csv, backup_dir=checkpoints / "backup", callbacks=callbacks)
+        fit(history_csv=history_csv, backup_dir=checkpoints / "backup", callbacks=callbacks)
         # Trained on Keras's fused layers or not, the published model holds our cells (the same weights), so
         # that evaluate's gradient by lag, the gate view and export read one kind of model
         (convert.from_keras(model) if kernel(cfg.model) == "fused" else model).save(out / "model.keras")
@@ -249,20 +243,13 @@ def sampler(cfg: DictConfig, model: keras.Model) -> Callable[[], str]:
     return sample
 
 
-def train_as_worker(
-    cfg: DictConfig,
-    fit: Fit,
-    model: keras.Model,
-    train: tf.data.Dataset,
-    validation: tf.data.Dataset,
-    shuffle: Callback,
-) -> None:
+def train_as_worker(cfg: DictConfig, fit: Fit, shuffle: Callback) -> None:
     """A worker of a cluster other than the chief trains in step with it: it resumes from the chief's
     checkpoints and saves its own to scratch space, deleted when it ends; it writes nothing else."""
     scratch = Path(tempfile.mkdtemp(prefix="textrnn-worker-"))
     try:
         backup = Path(cfg.paths.checkpoints) / "backup"
-        fit(model, train, validation, history_csv=None, backup_dir=backup, write_dir=scratch, callbacks=[shuffle])
+        fit(history_csv=None, backup_dir=backup, write_dir=scratch, callbacks=[shuffle])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
