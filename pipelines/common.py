@@ -119,6 +119,29 @@ def cli(main: Callable[[list[str]], None], doc: str | None) -> None:
         sys.exit(2)
 
 
-def run(stage: Callable[[DictConfig], None], doc: str | None) -> None:
-    """Run a stage on params.yaml, or on conf/ composed with the command line's overrides."""
-    cli(lambda argv: stage(load_config(argv)), doc)
+# The stage that writes each of the paths that later stages read
+WRITERS = {"ingested": "ingest", "tokenized": "tokenize", "models": "train", "baseline": "baseline"}
+
+
+def check_inputs(cfg: DictConfig, reads: Sequence[str]) -> None:
+    """Stop with one line naming the first of the ``paths`` keys ``reads`` (earlier stages' outputs)
+    that is missing — a stage run before the stage it reads — and the stage to run first."""
+    for key in reads:
+        path = cfg.paths[key]
+        if not Path(path).exists():
+            writer = WRITERS[key]
+            raise TextrnnError(
+                f"paths.{key} = {path!r} does not exist: stage `{writer}` writes it; run `dvc repro {writer}` first"
+            )
+
+
+def run(stage: Callable[[DictConfig], None], doc: str | None, *, reads: Sequence[str] = ()) -> None:
+    """Run a stage on params.yaml, or on conf/ composed with the command line's overrides, once the
+    earlier stages' outputs it ``reads`` (keys of ``paths``) are there."""
+
+    def main(argv: list[str]) -> None:
+        cfg = load_config(argv)
+        check_inputs(cfg, reads)
+        stage(cfg)
+
+    cli(main, doc)

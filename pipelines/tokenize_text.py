@@ -43,4 +43,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    run(main, __doc__)
+    run(main, __doc__, reads=("ingested",))

@@ -309,4 +309,4 @@ def publish_history(history_csv: Path, plots_csv: Path) -> None:
 
 
 if __name__ == "__main__":
-    run(main, __doc__)
+    run(main, __doc__, reads=("tokenized",))

@@ -282,6 +282,23 @@ def test_bad_input_exits_non_zero_with_one_line_and_keeps_earlier_outputs(pipeli
     assert {p.name: p.read_bytes() for p in ingested.iterdir()} == before  # nothing lost
 
 
+def test_a_stage_run_before_the_stage_it_reads_names_the_stage_to_run_first(pipeline_run, tmp_path):
+    cfg, _ = pipeline_run
+    error = _failing_stage("train", "trainer.epochs=1", cwd=tmp_path)  # nothing ingested or tokenized here
+    assert error == (
+        "error: paths.tokenized = 'data/tokenized' does not exist: stage `tokenize` writes it; "
+        "run `dvc repro tokenize` first"
+    )
+    missing, metrics = tmp_path / "baseline", tmp_path / "metrics"
+    paths = [f"paths.{name}={cfg.paths[name]}" for name in ("ingested", "tokenized", "models")]
+    error = _failing_stage("evaluate", *paths, f"paths.baseline={missing}", f"paths.metrics={metrics}", cwd=tmp_path)
+    assert error == (
+        f"error: paths.baseline = '{missing}' does not exist: stage `baseline` writes it; "
+        "run `dvc repro baseline` first"
+    )
+    assert not metrics.exists()  # stopped before any work
+
+
 def test_ingest_and_tokenize_are_byte_reproducible_across_processes(tmp_path):
     """Same data, same bytes: otherwise DVC reruns every stage after each ingest or tokenize, and a
     fresh clone's `dvc repro` would not match the committed dvc.lock."""
