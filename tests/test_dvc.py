@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.common import ROOT, compose_config
+from pipelines.common import ROOT, WRITERS, compose_config
 
 import matplotlib.image
 import mlflow
@@ -32,6 +32,8 @@ def test_dvc_yaml_paths_are_the_configured_paths():
     assert {paths.ingested, paths.tokenized, paths.models, paths.saved_model} <= outs
     metrics = {next(iter(m)) for stage in stages.values() for m in stage.get("metrics", [])}
     assert {f"{paths.metrics}/{name}.json" for name in ("ingest", "baseline", "evaluate")} == metrics
+    for key, writer in WRITERS.items():  # the stage a stage run out of order is told to run first
+        assert paths[key] in [next(iter(o)) if isinstance(o, dict) else o for o in stages[writer]["outs"]], key
 
 
 def test_readme_shows_the_comparison_command():
