@@ -22,7 +22,8 @@ import os
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # as textrnn/__init__.py sets them, before TensorFlow loads
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from environment import environment
 

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from statistics import quantiles
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # as textrnn/__init__.py sets them, before TensorFlow loads
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import mlflow
 import numpy as np

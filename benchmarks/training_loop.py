@@ -25,7 +25,8 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # as textrnn/__init__.py sets them, before TensorFlow loads
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from pipelines import train
 from pipelines.common import compose_config

@@ -70,4 +70,4 @@ def classification_baselines(directory: str, settings: DictConfig) -> tuple[dict
 
 
 if __name__ == "__main__":
-    run(main, __doc__, reads=("tokenized",))
+    run(main, __doc__, reads=("tokenized",), writes=("baseline",))

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from pipelines import schema
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from textrnn.atomic import refusal
 from textrnn.errors import TextrnnError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +39,8 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
             cfg = compose(config_name="config", overrides=list(overrides))
         OmegaConf.resolve(cfg)
         OmegaConf.set_struct(cfg, False)  # like a config loaded from params.yaml
+    except yaml.YAMLError as err:
+        raise TextrnnError(yaml_error(err)) from None
     except (HydraException, OmegaConfBaseException) as err:
         message = " ".join(str(err).split())
         if missing := re.search(r"Could not find '([^/']+)/([^']+)'", message):
@@ -50,6 +54,14 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
         raise TextrnnError(f"conf/: {message}") from None
     schema.validate(cfg)
     return cfg
+
+
+def yaml_error(err: yaml.YAMLError) -> str:
+    """A YAML syntax error as one line: the file and line where the parser stopped, and what it wanted."""
+    mark = getattr(err, "problem_mark", None)
+    where = f"{mark.name}:{mark.line + 1}" if mark is not None else "conf/"
+    problem = " ".join(str(getattr(err, "problem", None) or err).split())
+    return f"{where}: not valid YAML ({problem}); fix the file's syntax"
 
 
 def conf_digest() -> str:
@@ -69,11 +81,27 @@ def git_commit() -> str | None:
     return result.stdout.strip()
 
 
+def in_project(path: str) -> str:
+    """``path`` as conf/ means it: relative to the project. `dvc exp run --queue` (and `--temp`) runs
+    the stages in a copy of the project under .dvc/tmp, where `../shared` is somewhere else; DVC_ROOT,
+    which DVC sets for every stage, names the project itself."""
+    root = os.environ.get("DVC_ROOT")
+    return path if root is None or os.path.isabs(path) else os.path.join(root, path)
+
+
+def read_params(path: Path = PARAMS_FILE) -> DictConfig:
+    """params.yaml (or ``path``) as it is; a YAML syntax error is one line naming the file and line."""
+    try:
+        return OmegaConf.load(path)  # type: ignore[return-value]
+    except yaml.YAMLError as err:
+        raise TextrnnError(yaml_error(err)) from None
+
+
 def load_config(overrides: Sequence[str]) -> DictConfig:
     """``conf/`` composed with ``overrides`` if there are any (or no params.yaml yet), else params.yaml."""
     if overrides or not PARAMS_FILE.exists():
         return compose_config(overrides)
-    return checked_params(OmegaConf.load(PARAMS_FILE))  # type: ignore[arg-type]
+    return checked_params(read_params())
 
 
 def checked_params(cfg: DictConfig) -> DictConfig:
@@ -135,13 +163,36 @@ def check_inputs(cfg: DictConfig, reads: Sequence[str]) -> None:
             )
 
 
-def run(stage: Callable[[DictConfig], None], doc: str | None, *, reads: Sequence[str] = ()) -> None:
+def check_outputs(cfg: DictConfig, writes: Sequence[str]) -> None:
+    """Stop with one line naming the first directory of ``writes`` that the stage would replace or delete
+    and must not (:func:`textrnn.atomic.refusal`): a file, or a directory of files textrnn did not
+    write. Each is a ``paths`` key, or a key and a folder in it (``reports/gates``). The paths
+    conf/config.yaml gives are dvc.yaml's outputs, which DVC manages, and always textrnn's."""
+    declared = OmegaConf.load(CONF_DIR / "config.yaml").paths
+    for written in writes:
+        key, _, folder = written.partition("/")
+        value = cfg.paths[key]
+        path, default = Path(value, folder), ROOT / declared[key] / folder
+        if path.resolve() == default.resolve():
+            continue
+        if reason := refusal(path):
+            raise TextrnnError(
+                f"paths.{key} = {value!r}: {path} {reason}, and the stage would replace it; point paths.{key} at a "
+                "new or empty directory, or one textrnn wrote"
+            )
+
+
+def run(
+    stage: Callable[[DictConfig], None], doc: str | None, *, reads: Sequence[str] = (), writes: Sequence[str] = ()
+) -> None:
     """Run a stage on params.yaml, or on conf/ composed with the command line's overrides, once the
-    earlier stages' outputs it ``reads`` (keys of ``paths``) are there."""
+    earlier stages' outputs it ``reads`` (keys of ``paths``) are there and the directories it
+    ``writes`` whole (see :func:`check_outputs`) are its to replace."""
 
     def main(argv: list[str]) -> None:
         cfg = load_config(argv)
         check_inputs(cfg, reads)
+        check_outputs(cfg, writes)
         stage(cfg)
 
     cli(main, doc)

@@ -11,7 +11,7 @@ conf/ was edited since, and conf/ is composed again — with the overrides given
 
 from __future__ import annotations
 
-from pipelines.common import PARAMS_FILE, checked_params, cli, compose_config, conf_digest, log
+from pipelines.common import PARAMS_FILE, checked_params, cli, compose_config, conf_digest, log, read_params
 
 from omegaconf import OmegaConf
 
@@ -20,7 +20,7 @@ from textrnn.atomic import write_text
 
 def main(argv: list[str]) -> None:
     digest = conf_digest()
-    current = OmegaConf.load(PARAMS_FILE) if PARAMS_FILE.exists() else None
+    current = read_params(PARAMS_FILE) if PARAMS_FILE.exists() else None
     if current is not None and not argv and current.get("conf_digest") in (None, digest):
         cfg = checked_params(current)
         log.info("params.yaml is a composition of the current conf/; keeping it")

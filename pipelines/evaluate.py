@@ -188,4 +188,4 @@ def log_to_run(reference: Path, metrics: dict[str, float], gradient: list[dict[s
 
 
 if __name__ == "__main__":
-    run(main, __doc__, reads=("ingested", "tokenized", "models", "baseline"))
+    run(main, __doc__, reads=("ingested", "tokenized", "models", "baseline"), writes=("reports/gates",))

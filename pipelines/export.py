@@ -119,4 +119,4 @@ def export_language_model(cfg: DictConfig, model: keras.Model, spec: vectorize.T
 
 
 if __name__ == "__main__":
-    run(main, __doc__, reads=("ingested", "tokenized", "models"))
+    run(main, __doc__, reads=("ingested", "tokenized", "models"), writes=("saved_model",))

@@ -3,18 +3,17 @@ labelled texts, or a plain text cut into three (a language model's).
 
     python -m pipelines.ingest [dataset=sst2] [dataset.sizes.train=1000 ...]
 
-Reads params `dataset`; writes `paths.ingested` and `paths.metrics`/ingest.json: how many
-texts are empty or whitespace only, and how many splits miss a class — both trained on, and
-warned about.
+Reads params `dataset` (and, through stage `sources`, the fingerprints of the files it names);
+writes `paths.ingested` and `paths.metrics`/ingest.json: how many texts are empty or whitespace
+only, and how many splits miss a class — both trained on, and warned about.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from pipelines.common import log, run
+from pipelines.common import in_project, log, run
 
 import tensorflow_datasets as tfds
 from omegaconf import DictConfig, OmegaConf
@@ -24,14 +23,6 @@ from textrnn.data import store
 from textrnn.data.sources import SPLITS, FileSpec, Splits, load_files, load_text, load_tfds
 from textrnn.data.synthetic import LABEL_NAMES, SyntheticReviews
 from textrnn.errors import TextrnnError
-
-
-def in_project(path: str) -> str:
-    """``path`` as conf/ means it: relative to the project. `dvc exp run --queue` (and `--temp`) runs
-    the stages in a copy of the project under .dvc/tmp, where `../shared` is somewhere else; DVC_ROOT,
-    which DVC sets for every stage, names the project itself."""
-    root = os.environ.get("DVC_ROOT")
-    return path if root is None or os.path.isabs(path) else os.path.join(root, path)
 
 
 def read(dataset: DictConfig) -> Splits:
@@ -103,4 +94,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    run(main, __doc__)
+    run(main, __doc__, writes=("ingested",))

@@ -10,13 +10,16 @@ first, validates what DVC wrote.
 
 from __future__ import annotations
 
+import codecs
 import difflib
+import math
 import re
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import Field, dataclass, field, fields, is_dataclass
 from enum import Enum
 from typing import Any
+from urllib.parse import urlparse
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, MissingMandatoryValue, OmegaConfBaseException, ValidationError
@@ -35,8 +38,49 @@ def at_least(low: int) -> Any:
     return checked(lambda v: v is None or v >= low, f"an integer ≥ {low}")
 
 
+def between(low: int, high: int) -> Any:
+    return checked(lambda v: v is None or low <= v <= high, f"an integer from {low:,} to {high:,}")
+
+
+def seed() -> Any:
+    """What Keras's and NumPy's seeding take: an integer from 0 to 2³² − 1."""
+    return between(0, 2**32 - 1)
+
+
 def positive() -> Any:
-    return checked(lambda v: v is None or v > 0, "a number > 0")
+    return checked(lambda v: v is None or (v > 0 and math.isfinite(v)), "a finite number > 0")
+
+
+def encoding() -> Any:
+    return checked(_known_encoding, "an encoding Python knows, e.g. utf-8, latin-1 or cp1252")
+
+
+def _known_encoding(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def non_empty() -> Any:
+    return checked(lambda v: bool(v and v.strip()), "a non-empty path")
+
+
+def split_fractions(splits: tuple[str, ...]) -> Any:
+    """Fractions carved out of the text for ``splits``: each in (0, 1), together below 1."""
+    return checked(
+        lambda v: set(v) <= set(splits) and all(0 < f < 1 for f in v.values()) and sum(v.values()) < 1,
+        f"fractions for {' and '.join(splits)} only, each in (0, 1) and together below 1, e.g. {{validation: 0.1}}",
+    )
+
+
+# The stores MLflow's tracking client opens: a local path, a database (SQLAlchemy's dialect[+driver]) or a server
+TRACKING_SCHEMES = ("", "file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks")
+
+
+def _known_tracking_uri(uri: str) -> bool:
+    return urlparse(uri).scheme.partition("+")[0] in TRACKING_SCHEMES
 
 
 def fraction() -> Any:
@@ -103,8 +147,8 @@ TASKS: dict[str, type] = {"classification": ClassificationTask, "language_model"
 @dataclass
 class Model:
     family: Family = MISSING
-    embedding_dim: int = at_least(1)
-    units: int = at_least(1)
+    embedding_dim: int = between(1, 4096)
+    units: int = between(1, 4096)
     num_layers: int = at_least(1)
     bidirectional: bool = MISSING
     dropout: float = fraction()
@@ -116,8 +160,8 @@ class Model:
 
 @dataclass
 class Trainer:
-    seed: int = MISSING
-    epochs: int = at_least(1)
+    seed: int = seed()
+    epochs: int = between(1, 100_000)
     batch_size: int = at_least(1)
     optimizer: OptimizerName = MISSING
     learning_rate: float = positive()
@@ -145,7 +189,9 @@ class Trainer:
 
 @dataclass
 class Tracking:
-    tracking_uri: str = MISSING
+    tracking_uri: str = checked(
+        _known_tracking_uri, f"a path or a URI MLflow opens ({', '.join(s + ':' for s in TRACKING_SCHEMES if s)})"
+    )
     experiment_name: str = checked(bool, "a non-empty name")
     run_name: str | None = MISSING
 
@@ -157,23 +203,24 @@ class Export:
 
 @dataclass
 class Baseline:
-    seed: int = MISSING
-    epochs: int = at_least(1)
+    seed: int = seed()
+    epochs: int = between(1, 100_000)
     batch_size: int = at_least(1)
     learning_rate: float = positive()
 
 
 @dataclass
 class Paths:
-    ingested: str = MISSING
-    tokenized: str = MISSING
-    models: str = MISSING
-    baseline: str = MISSING
-    checkpoints: str = MISSING
-    metrics: str = MISSING
-    plots: str = MISSING
-    reports: str = MISSING
-    saved_model: str = MISSING
+    sources: str = non_empty()
+    ingested: str = non_empty()
+    tokenized: str = non_empty()
+    models: str = non_empty()
+    baseline: str = non_empty()
+    checkpoints: str = non_empty()
+    metrics: str = non_empty()
+    plots: str = non_empty()
+    reports: str = non_empty()
+    saved_model: str = non_empty()
 
 
 @dataclass
@@ -203,7 +250,7 @@ class Dataset:
 
 @dataclass
 class SyntheticDataset(Dataset):
-    seed: int = MISSING
+    seed: int = seed()
     label_names: list[str] = MISSING
     sizes: Sizes = MISSING
     generator: Generator = MISSING
@@ -219,14 +266,18 @@ class DataFile:
 @dataclass
 class FilesDataset(Dataset):
     format: FileFormat = MISSING
-    encoding: str = MISSING
+    encoding: str = encoding()
     text_column: str = MISSING
     label_column: str = MISSING
-    label_names: list[str] = checked(lambda v: len(v) >= 2, "two or more label names")
-    label_values: list[str] | None = None
+    label_names: list[str] = checked(lambda v: len(v) >= 2 and len(set(v)) == len(v), "two or more distinct names")
+    label_values: list[str] | None = checked(
+        lambda v: v is None or len(set(v)) == len(v), "null or distinct values, one per label name"
+    )
     files: dict[str, DataFile] = MISSING
-    split_fractions: dict[str, float] = field(default_factory=dict)
-    split_seed: int = MISSING
+    split_fractions: dict[str, float] = field(
+        default_factory=dict, metadata={"check": split_fractions(("validation", "test")).metadata["check"]}
+    )
+    split_seed: int = seed()
     split_by: SplitBy = SplitBy.row
 
 
@@ -243,8 +294,8 @@ class TfdsDataset(Dataset):
 @dataclass
 class TextDataset(Dataset):
     files: list[str] = checked(bool, "a list of one or more text files")
-    encoding: str = MISSING
-    split_fractions: dict[str, float] = MISSING
+    encoding: str = encoding()
+    split_fractions: dict[str, float] = split_fractions(("validation", "test"))
 
 
 DATASETS: dict[str, type] = {

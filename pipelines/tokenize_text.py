@@ -43,4 +43,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    run(main, __doc__, reads=("ingested",))
+    run(main, __doc__, reads=("ingested",), writes=("tokenized",))

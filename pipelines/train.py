@@ -42,7 +42,7 @@ from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
 from textrnn import convert, custom_loop, distribute, language_model, models, tokenized, tracking, training, vectorize
-from textrnn.atomic import replace_directory, write_json, write_text
+from textrnn.atomic import exclusive, own_directory, replace_directory, write_json, write_text
 from textrnn.errors import TextrnnError
 
 RESUME = "resume.json"  # in paths.checkpoints: the run and config of the attempt its backup belongs to
@@ -193,28 +193,30 @@ def fitter(trainer: DictConfig, strategy: tf.distribute.Strategy) -> Fit:
 
 def train_as_chief(cfg: DictConfig, fit: Fit, model: keras.Model, shuffle: Callback) -> None:
     """Fit ``model`` (``fit`` holds it and the data), resuming a killed attempt at the same config;
-    publish the model, history and MLflow run."""
+    publish the model, history and MLflow run. ``paths.checkpoints`` is held meanwhile: a second
+    training in the same place stops at once, before it touches anything."""
     checkpoints, config_fingerprint = Path(cfg.paths.checkpoints), fingerprint(cfg)
-    resume_run = resumable_run(checkpoints, config_fingerprint)
-    with (
-        replace_directory(cfg.paths.models) as out,
-        start_tracking(cfg, reference=out / tracking.RUN_REFERENCE, resume_run=resume_run) as active,
-    ):
-        write_json(checkpoints / RESUME, {"run_id": active.info.run_id, "fingerprint": config_fingerprint})
-        if resume_run:
-            log.info("resuming MLflow run %s from %s", resume_run, checkpoints)
-        else:
-            log_run_inputs(cfg)
-        history_csv = checkpoints / "training.csv"
-        callbacks = [shuffle, tracking.EpochLogger(log_learning_rate=cfg.trainer.schedule != "constant")]
-        if cfg.task.name == "language_model" and cfg.task.samples:
-            callbacks.append(tracking.SampleLogger(sampler(cfg, model)))
-        fit(history_csv=history_csv, backup_dir=checkpoints / "backup", callbacks=callbacks)
-        # Trained on Keras's fused layers or not, the published model holds our cells (the same weights), so
-        # that evaluate's gradient by lag, the gate view and export read one kind of model
-        (convert.from_keras(model) if kernel(cfg.model) == "fused" else model).save(out / "model.keras")
-        publish_history(history_csv, Path(cfg.paths.plots) / "training.csv")
-    shutil.rmtree(checkpoints, ignore_errors=True)
+    with exclusive(checkpoints):
+        resume_run = resumable_run(checkpoints, config_fingerprint)
+        with (
+            replace_directory(cfg.paths.models) as out,
+            start_tracking(cfg, reference=out / tracking.RUN_REFERENCE, resume_run=resume_run) as active,
+        ):
+            write_json(checkpoints / RESUME, {"run_id": active.info.run_id, "fingerprint": config_fingerprint})
+            if resume_run:
+                log.info("resuming MLflow run %s from %s", resume_run, checkpoints)
+            else:
+                log_run_inputs(cfg)
+            history_csv = checkpoints / "training.csv"
+            callbacks = [shuffle, tracking.EpochLogger(log_learning_rate=cfg.trainer.schedule != "constant")]
+            if cfg.task.name == "language_model" and cfg.task.samples:
+                callbacks.append(tracking.SampleLogger(sampler(cfg, model)))
+            fit(history_csv=history_csv, backup_dir=checkpoints / "backup", callbacks=callbacks)
+            # Trained on Keras's fused layers or not, the published model holds our cells (the same weights), so
+            # that evaluate's gradient by lag, the gate view and export read one kind of model
+            (convert.from_keras(model) if kernel(cfg.model) == "fused" else model).save(out / "model.keras")
+            publish_history(history_csv, Path(cfg.paths.plots) / "training.csv")
+        shutil.rmtree(checkpoints, ignore_errors=True)
     log.info("trained %s; model in %s", model.name, cfg.paths.models)
 
 
@@ -256,13 +258,14 @@ def train_as_worker(cfg: DictConfig, fit: Fit, shuffle: Callback) -> None:
 
 def resumable_run(checkpoints: Path, config_fingerprint: str) -> str | None:
     """The MLflow run of a killed attempt at this config, whose backup ``checkpoints`` holds; else
-    None, and ``checkpoints`` emptied of any other config's backup."""
+    None, and ``checkpoints`` emptied of any other config's backup (the stage checked that it is
+    textrnn's to empty: :func:`pipelines.common.check_outputs`)."""
     state = checkpoints / RESUME
     saved = json.loads(state.read_text()) if state.exists() else {}
     if saved.get("fingerprint") == config_fingerprint:
         return saved["run_id"]
     shutil.rmtree(checkpoints, ignore_errors=True)
-    checkpoints.mkdir(parents=True)
+    own_directory(checkpoints)
     return None
 
 
@@ -309,4 +312,4 @@ def publish_history(history_csv: Path, plots_csv: Path) -> None:
 
 
 if __name__ == "__main__":
-    run(main, __doc__, reads=("tokenized",))
+    run(main, __doc__, reads=("tokenized",), writes=("models", "checkpoints"))

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from tests.conftest import STAGE_PATHS
 from textrnn import language_model, models, tokenized, vectorize
+from textrnn.atomic import MARKER
 from textrnn.data.sources import TEXT_LABEL, load_text
 from textrnn.errors import TextrnnError
 
@@ -260,7 +261,8 @@ def test_the_loss_falls_below_the_unigram_entropy_within_three_epochs(language_m
     assert len(history) == 1 + 3
     baseline = json.loads((workdir / "metrics" / "baseline.json").read_text())
     assert metrics["loss"] < baseline["bigram_loss"] < baseline["unigram_loss"] < unigram + 0.05
-    assert not any((workdir / "baseline").iterdir())  # no bag of words to compare with, text by text
+    # no bag of words to compare with, text by text: textrnn's directory holds its marker only
+    assert [p.name for p in (workdir / "baseline").iterdir()] == [MARKER]
 
 
 def test_ngram_baselines_count_the_train_stream():
@@ -349,7 +351,19 @@ def test_textrnn_generate_and_predict_tell_the_two_kinds_of_model_apart(language
         (["generate", "--prompt", "", "--model", workdir / "saved_model"], "--prompt: empty"),
         (
             ["generate", "--prompt", "a", "--length", "-1", "--model", workdir / "saved_model"],
-            "--length -1: must be ≥ 0",
+            "--length -1: must be from 0 to 100,000",
+        ),
+        (  # hours of generating with no output
+            ["generate", "--prompt", "a", "--length", "10000000", "--model", workdir / "saved_model"],
+            "--length 10000000: must be from 0 to 100,000",
+        ),
+        (  # was sampled greedily
+            ["generate", "--prompt", "a", "--temperature", "nan", "--model", workdir / "saved_model"],
+            "--temperature nan: must be from 0 to 100",
+        ),
+        (  # was an OverflowError traceback
+            ["generate", "--prompt", "a", "--seed", str(2**70), "--model", workdir / "saved_model"],
+            f"--seed {2**70}: must be from 0 to {2**63 - 1:,}",
         ),
     ):
         with pytest.raises(SystemExit) as exited:

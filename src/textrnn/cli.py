@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 from collections.abc import Sequence
@@ -37,7 +38,12 @@ def read_texts(texts: Sequence[str], file: Path | None) -> list[str]:
                 f"--file {file}: not UTF-8 text ({err.reason} at byte {err.start}); convert it"
             ) from None
     if not texts or list(texts) == ["-"]:
-        return sys.stdin.read().splitlines()
+        try:
+            return sys.stdin.read().splitlines()
+        except UnicodeDecodeError as err:
+            raise TextrnnError(
+                f"standard input: not UTF-8 text ({err.reason} at byte {err.start}); give text, one per line"
+            ) from None
     return list(texts)
 
 
@@ -54,7 +60,14 @@ def load_signature(model: Path, takes: str) -> Any:
     import tensorflow as tf
     import tensorflow_text  # noqa: F401 — registers the ops of a WordPiece tokenizer, if the model has one
 
-    signature = tf.saved_model.load(str(model)).signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
+    try:
+        loaded = tf.saved_model.load(str(model))
+        signature = loaded.signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
+    except Exception as err:  # TensorFlow raises several kinds (DecodeError, OSError, KeyError, ...) for a broken one
+        reason = " ".join(str(err).split())[:200] or type(err).__name__
+        raise TextrnnError(
+            f"--model {model}: not a SavedModel TensorFlow can load ({reason}); export it again (`dvc repro`)"
+        ) from None
     inputs = signature.structured_input_signature[1]
     if takes not in inputs:
         kind, command = next((KINDS[name] for name in inputs if name in KINDS), ("another kind of model", "TensorFlow"))
@@ -85,13 +98,21 @@ def _predict_command(args: argparse.Namespace) -> None:
             print(f"{row['label']}\t{row['probabilities'][row['label']]:.3f}\t{row['text']}")
 
 
+MAX_LENGTH = 100_000  # tokens one `textrnn generate` writes: a few minutes on a CPU
+
+
 def generate(prompt: str, model: Path, *, length: int, temperature: float, top_k: int, seed: int) -> str:
     """``length`` tokens that the language model SavedModel in ``model`` writes after ``prompt``."""
     if not prompt:
         raise TextrnnError("--prompt: empty; give the text to continue, e.g. --prompt 'ROMEO:'")
-    for option, value in (("--length", length), ("--temperature", temperature), ("--top-k", top_k)):
-        if value < 0:
-            raise TextrnnError(f"{option} {value}: must be ≥ 0")
+    for option, value, high in (
+        ("--length", length, MAX_LENGTH),
+        ("--temperature", temperature, 100),  # far above 1, sampling is uniform already
+        ("--top-k", top_k, 2**31 - 1),
+        ("--seed", seed, 2**63 - 1),
+    ):
+        if not 0 <= value <= high:  # NaN fails too
+            raise TextrnnError(f"{option} {value}: must be from 0 to {high:,}")
     serve = load_signature(model, "prompt")
     import tensorflow as tf
 
@@ -171,7 +192,9 @@ def parser() -> argparse.ArgumentParser:
         "time (the sampling runs inside the SavedModel). Prints the prompt and its continuation.",
     )
     generate_parser.add_argument("--prompt", required=True, help="the text to continue, e.g. 'ROMEO:'")
-    generate_parser.add_argument("--length", type=int, default=500, help="tokens to generate (default: 500)")
+    generate_parser.add_argument(
+        "--length", type=int, default=500, help=f"tokens to generate, at most {MAX_LENGTH:,} (default: 500)"
+    )
     generate_parser.add_argument(
         "--temperature", type=float, default=0.8, help="below 1: safer, above: wilder; 0: most probable (default: 0.8)"
     )
@@ -208,6 +231,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
     try:
         args.run(args)
+        sys.stdout.flush()
     except TextrnnError as err:
         print(f"textrnn: error: {err}", file=sys.stderr)
         sys.exit(2)
+    except BrokenPipeError:
+        # the reader went away (`textrnn predict ... | head`): stop quietly, as Python's documentation advises
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

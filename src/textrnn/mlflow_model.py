@@ -15,7 +15,9 @@ import mlflow
 import pandas as pd
 import tensorflow as tf
 import tensorflow_text  # noqa: F401 — registers the ops of a WordPiece tokenizer, if the model has one
+from mlflow.exceptions import MlflowException
 from mlflow.models import set_model
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
 
 class SavedModelClassifier(mlflow.pyfunc.PythonModel):
@@ -25,7 +27,14 @@ class SavedModelClassifier(mlflow.pyfunc.PythonModel):
         self.serve = tf.saved_model.load(context.artifacts["saved_model"]).signatures["serving_default"]
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
-        out = self.serve(texts=tf.constant(model_input["text"].astype(str).tolist(), dtype=tf.string))
+        texts = model_input["text"].tolist()
+        for row, text in enumerate(texts):
+            if not isinstance(text, str):  # MLflow's schema lets a mixed column through; 42 is no text
+                raise MlflowException(
+                    f"column 'text', row {row}: {text!r} is not a string; send each text as a JSON string",
+                    error_code=INVALID_PARAMETER_VALUE,
+                )
+        out = self.serve(texts=tf.constant(texts, dtype=tf.string))
         classes = [name.decode() for name in out["classes"].numpy()[0]]
         frame = pd.DataFrame(out["probabilities"].numpy(), columns=[f"probability_{name}" for name in classes])
         frame.insert(0, "label", [label.decode() for label in out["label"].numpy()])

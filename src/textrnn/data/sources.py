@@ -89,8 +89,12 @@ def read_labelled_file(
     index = {value: i for i, value in enumerate(spellings)}
     if path.is_dir():
         raise TextrnnError(f"{path}: is a directory; point the path in conf/dataset at a file")
-    if not path.exists():
-        raise TextrnnError(f"{path}: no such file; fix the path in conf/dataset or create the file")
+    try:
+        path.stat()  # a link to nowhere is "no such file"; a loop of links, or no permission, says so
+    except FileNotFoundError:
+        raise TextrnnError(f"{path}: no such file; fix the path in conf/dataset or create the file") from None
+    except OSError as err:
+        raise TextrnnError(f"{path}: cannot read it ({err.strerror}); check that it is a readable file") from None
     # a byte-order mark, as some editors write one, is not part of the header
     reading = "utf-8-sig" if encoding.replace("-", "").lower() == "utf8" else encoding
     try:
@@ -250,8 +254,8 @@ def split_off(
     for name, part in zip(fractions, parts, strict=True):
         chosen = {sentences[i] for i in part}
         carved[name] = [example for example, run in zip(examples, words, strict=True) if run in chosen]
-    kept = _runs(sentences[i] for i in rest)
-    held = _runs(sentences[i] for part in parts for i in part)
+    kept = RunIndex(sentences[i] for i in rest)
+    held = RunIndex(sentences[i] for part in parts for i in part)
     return [example for example, run in zip(examples, words, strict=True) if run in kept or run not in held], carved
 
 
@@ -261,23 +265,83 @@ def _deal(count: int, fractions: Iterable[float], seed: int) -> list[np.ndarray]
     return np.split(order, np.cumsum([round(fraction * count) for fraction in fractions]))
 
 
-def _runs(texts: Iterable[tuple[str, ...]]) -> set[tuple[str, ...]]:
-    """Every run of consecutive words of each text, the whole text included."""
-    return {text[i:j] for text in texts for i in range(len(text)) for j in range(i + 1, len(text) + 1)}
+class RunIndex:
+    """Which word sequences are runs (consecutive words) of texts added so far: a suffix automaton
+    over the texts, each followed by a separator no word equals (Blumer et al. 1985).
+
+    Adding a text and asking about one both take time linear in its length, and the index holds
+    at most two states per word added: memory linear in the total length of the texts (listing
+    every run of an n-word text instead takes n² runs of up to n words).
+
+    Example:
+
+    >>> index = RunIndex([("a", "fine", "film"), ("dull",)])
+    >>> ("fine", "film") in index, ("film", "dull") in index, () in index
+    (True, False, True)
+    """
+
+    _SEPARATOR = None  # between texts: no run of words crosses it
+
+    def __init__(self, texts: Iterable[Sequence[str]] = ()) -> None:
+        self._next: list[dict[str | None, int]] = [{}]  # per state, its transitions
+        self._link: list[int] = [-1]  # per state, its suffix link
+        self._length: list[int] = [0]  # per state, the length of its longest run
+        self._last = 0
+        for text in texts:
+            self.add(text)
+
+    def add(self, text: Sequence[str]) -> None:
+        """Index every run of ``text``."""
+        for word in text:
+            self._extend(word)
+        self._extend(self._SEPARATOR)
+
+    def __contains__(self, run: object) -> bool:
+        state = 0
+        for word in run:  # type: ignore[attr-defined]
+            state = self._next[state].get(word, -1)
+            if state < 0:
+                return False
+        return True
+
+    def _extend(self, word: str | None) -> None:
+        nexts, link, length = self._next, self._link, self._length
+        current = len(nexts)
+        nexts.append({})
+        link.append(0)
+        length.append(length[self._last] + 1)
+        state = self._last
+        while state != -1 and word not in nexts[state]:
+            nexts[state][word] = current
+            state = link[state]
+        if state != -1:
+            target = nexts[state][word]
+            if length[state] + 1 == length[target]:
+                link[current] = target
+            else:
+                clone = len(nexts)
+                nexts.append(dict(nexts[target]))
+                link.append(link[target])
+                length.append(length[state] + 1)
+                while state != -1 and nexts[state].get(word) == target:
+                    nexts[state][word] = clone
+                    state = link[state]
+                link[target] = link[current] = clone
+        self._last = current
 
 
 def _sentences(texts: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """The distinct texts that are no run of another text, in order of first occurrence.
 
     Longest first: a text inside a longer one is inside a sentence found before it, so only the
-    sentences' runs are listed, not every phrase's."""
+    sentences go into the index of runs. An empty text counts as a sentence of its own."""
     distinct = list(dict.fromkeys(texts))
     sentences: set[tuple[str, ...]] = set()
-    covered: set[tuple[str, ...]] = set()
+    covered = RunIndex()
     for text in sorted(distinct, key=len, reverse=True):
-        if text not in covered:
+        if not text or text not in covered:
             sentences.add(text)
-            covered |= _runs([text])
+            covered.add(text)
     return [text for text in distinct if text in sentences]
 
 
