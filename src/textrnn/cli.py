@@ -38,8 +38,8 @@ def read_texts(texts: Sequence[str], file: Path | None) -> list[str]:
                 f"--file {file}: not UTF-8 text ({err.reason} at byte {err.start}); convert it"
             ) from None
     if not texts or list(texts) == ["-"]:
-        try:
-            return sys.stdin.read().splitlines()
+        try:  # bytes, decoded here: under a C locale Python's text stdin lets undecodable bytes through
+            return sys.stdin.buffer.read().decode("utf-8").splitlines()
         except UnicodeDecodeError as err:
             raise TextrnnError(
                 f"standard input: not UTF-8 text ({err.reason} at byte {err.start}); give text, one per line"
