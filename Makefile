@@ -39,5 +39,6 @@ bench: setup
 	python benchmarks/recurrent_layers.py
 	python benchmarks/input_pipeline.py   # needs ../shared/data/sst2
 	python benchmarks/training_loop.py
+	python benchmarks/onednn.py
 	python benchmarks/serving.py          # needs `make repro` first
 	python benchmarks/adding_problem.py   # about half an hour

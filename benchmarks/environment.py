@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+from pathlib import Path
+from typing import Any
 
 import keras
 import tensorflow as tf
+from omegaconf import OmegaConf
 
 
 def environment() -> dict[str, str]:
+    with open("/proc/cpuinfo") as cpuinfo:
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown")
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "cpu": cpu,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
     }
+
+
+def write_results(path: Path, cfg: Any, *, epochs: int, rounds: int, records: list[dict[str, Any]]) -> None:
+    """A training benchmark's results file: what was trained, on what, and its records; the records printed."""
+    setup = {
+        "dataset": cfg.dataset.name,
+        "model": OmegaConf.to_container(cfg.model),
+        "batch_size": cfg.trainer.batch_size,
+        "epochs": epochs,
+        "rounds": rounds,
+        **environment(),
+    }
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps({"setup": setup, "results": records}, indent=2) + "\n")
+    for record in records:
+        print(record)

@@ -30,8 +30,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 from pipelines import ingest, tokenize_text
 from pipelines.common import ROOT, compose_config
 
-from environment import environment
-from omegaconf import OmegaConf
+from environment import write_results
 
 RESULTS = Path(__file__).parent / "results" / "onednn.json"
 SETTINGS = {"off": "0", "on": "1"}
@@ -93,21 +92,7 @@ def main() -> None:
         }
         for setting, measured in runs.items()
     ]
-    with open("/proc/cpuinfo") as cpuinfo:
-        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown")
-    setup = {
-        "dataset": cfg.dataset.name,
-        "model": OmegaConf.to_container(cfg.model),
-        "batch_size": cfg.trainer.batch_size,
-        "epochs": args.epochs,
-        "rounds": args.rounds,
-        "cpu": cpu,
-        **environment(),
-    }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"setup": setup, "results": records}, indent=2) + "\n")
-    for record in records:
-        print(record)
+    write_results(RESULTS, cfg, epochs=args.epochs, rounds=args.rounds, records=records)
 
 
 if __name__ == "__main__":

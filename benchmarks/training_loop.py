@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -33,8 +32,7 @@ from pipelines.common import compose_config
 
 import keras
 import tensorflow as tf
-from environment import environment
-from omegaconf import OmegaConf
+from environment import write_results
 from turns import measure_in_turns
 
 from textrnn import custom_loop, tokenized, training
@@ -90,18 +88,7 @@ def main() -> None:
         }
         for way, m in medians.items()
     ]
-    setup = {
-        "dataset": cfg.dataset.name,
-        "model": OmegaConf.to_container(cfg.model),
-        "batch_size": cfg.trainer.batch_size,
-        "epochs": args.epochs,
-        "rounds": args.rounds,
-        **environment(),
-    }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"setup": setup, "results": records}, indent=2) + "\n")
-    for record in records:
-        print(record)
+    write_results(RESULTS, cfg, epochs=args.epochs, rounds=args.rounds, records=records)
 
 
 if __name__ == "__main__":

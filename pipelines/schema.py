@@ -270,8 +270,8 @@ class FilesDataset(Dataset):
     text_column: str = MISSING
     label_column: str = MISSING
     label_names: list[str] = checked(lambda v: len(v) >= 2 and len(set(v)) == len(v), "two or more distinct names")
-    label_values: list[str] | None = checked(
-        lambda v: v is None or len(set(v)) == len(v), "null or distinct values, one per label name"
+    label_values: list[str] | None = field(
+        default=None, metadata={"check": (lambda v: v is None or len(set(v)) == len(v), "null or distinct values")}
     )
     files: dict[str, DataFile] = MISSING
     split_fractions: dict[str, float] = field(
