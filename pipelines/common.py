@@ -89,8 +89,8 @@ def in_project(path: str) -> str:
     return path if root is None or os.path.isabs(path) else os.path.join(root, path)
 
 
-def read_params(path: Path = PARAMS_FILE) -> DictConfig:
-    """params.yaml (or ``path``) as it is; a YAML syntax error is one line naming the file and line."""
+def read_params(path: Path) -> DictConfig:
+    """params.yaml (at ``path``) as it is; a YAML syntax error is one line naming the file and line."""
     try:
         return OmegaConf.load(path)  # type: ignore[return-value]
     except yaml.YAMLError as err:
@@ -101,7 +101,7 @@ def load_config(overrides: Sequence[str]) -> DictConfig:
     """``conf/`` composed with ``overrides`` if there are any (or no params.yaml yet), else params.yaml."""
     if overrides or not PARAMS_FILE.exists():
         return compose_config(overrides)
-    return checked_params(read_params())
+    return checked_params(read_params(PARAMS_FILE))
 
 
 def checked_params(cfg: DictConfig) -> DictConfig:
