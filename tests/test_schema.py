@@ -122,6 +122,41 @@ CLUSTER_KEYS = ("trainer.task_index", "trainer.checkpoint_every_n_steps", "train
             "set trainer.jit_compile=false",
         ),
         ("trainer.peer_timeout=0", "trainer.peer_timeout = 0.0: must be a finite number > 0"),
+        # each passed the schema, then crashed with a traceback or did something else than asked
+        ("trainer.seed=-1", "trainer.seed = -1: must be an integer from 0 to 4,294,967,295"),
+        ("trainer.seed=1099511627776", "trainer.seed = 1099511627776: must be an integer from 0 to 4,294,967,295"),
+        ("baseline.seed=-1", "baseline.seed = -1: must be an integer from 0 to 4,294,967,295"),
+        (
+            "dataset=sst2 dataset.encoding=klingon",
+            "dataset.encoding = 'klingon': must be an encoding Python knows, e.g. utf-8, latin-1 or cp1252",
+        ),
+        (
+            "tracking.tracking_uri=foo://bar",
+            "tracking.tracking_uri = 'foo://bar': must be a path or a URI MLflow opens (file:, sqlite:, postgresql:, "
+            "mysql:, mssql:, http:, https:, databricks:)",
+        ),
+        ("model.units=100000", "model.units = 100000: must be an integer from 1 to 4,096"),
+        ("model.embedding_dim=100000", "model.embedding_dim = 100000: must be an integer from 1 to 4,096"),
+        (
+            "trainer.epochs=100000000000000000000",
+            "trainer.epochs = 100000000000000000000: must be an integer from 1 to 100,000",
+        ),
+        ("trainer.learning_rate=inf", "trainer.learning_rate = inf: must be a finite number > 0"),
+        (
+            "dataset=sst2 dataset.label_names=[pos,pos]",
+            "dataset.label_names = ['pos', 'pos']: must be two or more distinct names",
+        ),
+        ("paths.models=", "paths.models = '': must be a non-empty path"),
+        (  # handed validation 45 % of the rows
+            "dataset=sst2 dataset.split_fractions.validation=-0.5",
+            "dataset.split_fractions = {'validation': -0.5}: must be fractions for validation and test only, each "
+            "in (0, 1) and together below 1, e.g. {validation: 0.1}",
+        ),
+        (
+            "dataset=sst2 ++dataset.split_fractions.test=0.95",
+            "dataset.split_fractions = {'validation': 0.1, 'test': 0.95}: must be fractions for validation and test "
+            "only, each in (0, 1) and together below 1, e.g. {validation: 0.1}",
+        ),
     ],
 )
 def test_a_bad_value_or_unknown_key_is_one_line_naming_it(override, error):
