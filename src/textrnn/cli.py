@@ -98,7 +98,7 @@ def _predict_command(args: argparse.Namespace) -> None:
             print(f"{row['label']}\t{row['probabilities'][row['label']]:.3f}\t{row['text']}")
 
 
-MAX_LENGTH = 100_000  # tokens one `textrnn generate` writes: a few minutes on a CPU
+MAX_LENGTH = 100_000  # tokens one `textrnn generate` writes at most
 
 
 def generate(prompt: str, model: Path, *, length: int, temperature: float, top_k: int, seed: int) -> str:
