@@ -147,7 +147,7 @@ TASKS: dict[str, type] = {"classification": ClassificationTask, "language_model"
 @dataclass
 class Model:
     family: Family = MISSING
-    embedding_dim: int = between(1, 4096)
+    embedding_dim: int | None = between(1, 4096)
     units: int = between(1, 4096)
     num_layers: int = at_least(1)
     bidirectional: bool = MISSING
@@ -156,6 +156,8 @@ class Model:
     embedding_dropout: float = fraction()
     pooling: Pooling = MISSING
     kernel: Kernel = MISSING
+    pretrained_vectors: str | None = None
+    freeze_vectors: bool = False
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""Stage `sources`: the fingerprint (MD5) of each data file the dataset names, so that editing one
-reruns `ingest` and what follows.
+"""Stage `sources`: the fingerprint (MD5) of each data file the dataset names and of the pretrained
+vectors file, so that editing one reruns the stages that read it (`ingest`, `train`) and what follows.
 
 DVC cannot list these files among `ingest`'s deps itself: which files they are depends on the
 `dataset` params (`dataset.files`), inside the project or outside it (`../shared`). So this stage
@@ -9,8 +9,9 @@ Reading a file to fingerprint it takes about a second per 500 MB.
 
     python -m pipelines.sources [dataset=sst2]
 
-Reads params `dataset`; writes `paths.sources`: `{path as configured: MD5, or null where the file
-cannot be read}` (`ingest` then says why). A synthetic or TFDS dataset names no files: `{}`.
+Reads params `dataset`, `model.pretrained_vectors`; writes `paths.sources`: `{path as configured: MD5,
+or null where the file cannot be read}` (the stage that reads it then says why). A synthetic or TFDS
+dataset without vectors names no files: `{}`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def fingerprint(path: str) -> str | None:
 
 
 def main(cfg: DictConfig) -> None:
-    fingerprints = {path: fingerprint(in_project(path)) for path in data_files(cfg.dataset)}
+    files = [*data_files(cfg.dataset), *([cfg.model.pretrained_vectors] if cfg.model.pretrained_vectors else [])]
+    fingerprints = {path: fingerprint(in_project(path)) for path in files}
     write_json(cfg.paths.sources, fingerprints)
     log.info(
         "fingerprinted %d data file(s) of dataset %s into %s", len(fingerprints), cfg.dataset.name, cfg.paths.sources

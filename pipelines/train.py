@@ -4,7 +4,10 @@ resumable after a crash.
     python -m pipelines.train [model=gru] [trainer.epochs=1 ...]
     python -m pipelines.train trainer=gpu                 # all local GPUs, mixed precision, XLA
 
-Reads params `task`, `model`, `trainer`; reads `paths.tokenized`; writes `paths.models` (model.keras —
+Reads params `task`, `model`, `trainer`; reads `paths.tokenized` and `model.pretrained_vectors` (a
+GloVe, word2vec or fastText `.vec` file, plain or gzip: the embedding's start); writes
+`paths.metrics`/vectors.json (the share of the vocabulary and of the train split's tokens the
+vectors file covers; `{}` without one); writes `paths.models` (model.keras —
 the best epoch's weights, in textrnn's layers also when `model.kernel` trained Keras's fused
 ones — and mlflow_run.json naming the MLflow run that evaluate and export log into) and
 `paths.plots`/training.csv (one row of metrics per epoch; a language model's with bits per token
@@ -32,7 +35,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from pipelines.common import git_commit, log, run
+from pipelines.common import git_commit, in_project, log, run
 
 import keras
 import mlflow
@@ -41,7 +44,18 @@ from keras.callbacks import Callback
 from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
-from textrnn import convert, custom_loop, distribute, language_model, models, tokenized, tracking, training, vectorize
+from textrnn import (
+    convert,
+    custom_loop,
+    distribute,
+    language_model,
+    models,
+    tokenized,
+    tracking,
+    training,
+    vectorize,
+    vectors,
+)
 from textrnn.atomic import exclusive, own_directory, replace_directory, write_json, write_text
 from textrnn.errors import TextrnnError
 
@@ -72,17 +86,47 @@ def learning_curves(history_csv: Path) -> Figure:
 
 def main(cfg: DictConfig) -> None:
     trainer = cfg.trainer
+    check_vectors(cfg.model)
     cluster = cluster_config(trainer)
     strategy = set_up_runtime(trainer, cluster)
     shuffle = tokenized.EpochShuffle(trainer.seed)
     train_batches, validation_batches = batches(cfg.paths.tokenized, cfg.task, trainer, shuffle)
+    pretrained = pretrained_vectors(cfg)
     with strategy.scope():
-        model = build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
+        model = build_model(cfg, steps_per_epoch=int(train_batches.cardinality()), pretrained=pretrained)
     fit = functools.partial(fitter(trainer, strategy), model, train_batches, validation_batches)
     if distribute.is_chief(cluster):
-        train_as_chief(cfg, fit, model, shuffle)
+        coverage = pretrained.coverage(tokenized.token_ids(cfg.paths.tokenized, "train")) if pretrained else {}
+        write_json(Path(cfg.paths.metrics) / "vectors.json", coverage)
+        train_as_chief(cfg, fit, model, shuffle, coverage)
     else:
         train_as_worker(cfg, fit, shuffle)
+
+
+def check_vectors(model: DictConfig) -> None:
+    """``model.embedding_dim`` agrees with ``model.pretrained_vectors``, whose vectors' size it takes where null."""
+    if model.pretrained_vectors is None:
+        if model.embedding_dim is None:
+            raise TextrnnError(
+                "model.embedding_dim = None: give the embedding a size, or set model.pretrained_vectors to take theirs"
+            )
+        return
+    size = vectors.dimension(in_project(model.pretrained_vectors))
+    if model.embedding_dim not in (None, size):
+        raise TextrnnError(
+            f"model.embedding_dim = {model.embedding_dim}: model.pretrained_vectors = {model.pretrained_vectors!r} "
+            f"holds {size}-dimensional vectors; set model.embedding_dim={size}, or null to take the file's"
+        )
+
+
+def pretrained_vectors(cfg: DictConfig) -> vectors.Pretrained | None:
+    """The embedding's starting weights from ``model.pretrained_vectors`` for the tokenized vocabulary."""
+    if cfg.model.pretrained_vectors is None:
+        return None
+    vocabulary = tokenized.vocabulary(cfg.paths.tokenized)
+    pretrained = vectors.embedding_matrix(in_project(cfg.model.pretrained_vectors), vocabulary, seed=cfg.trainer.seed)
+    log.info("pretrained vectors for %d of %d words", len(pretrained.found), len(vocabulary))
+    return pretrained
 
 
 def cluster_config(trainer: DictConfig) -> dict[str, Any] | None:
@@ -145,10 +189,18 @@ def kernel(model: DictConfig) -> str:
     return "fused" if fusable and tf.config.list_physical_devices("GPU") else "cells"
 
 
-def build_model(cfg: DictConfig, *, steps_per_epoch: int) -> keras.Model:
-    """The classifier or language model ``cfg.model`` describes, compiled with the trainer's optimizer and schedule."""
+def build_model(cfg: DictConfig, *, steps_per_epoch: int, pretrained: vectors.Pretrained | None = None) -> keras.Model:
+    """The classifier or language model ``cfg.model`` describes, its embedding started from ``pretrained``,
+    compiled with the trainer's optimizer and schedule."""
     trainer, meta = cfg.trainer, tokenized.meta(cfg.paths.tokenized)
     arguments: dict[str, Any] = {**OmegaConf.to_container(cfg.model), "kernel": kernel(cfg.model)}  # type: ignore[dict-item]
+    del arguments["pretrained_vectors"], arguments["freeze_vectors"]
+    if pretrained is not None:
+        arguments |= {
+            "embedding_dim": pretrained.matrix.shape[1],
+            "embedding_weights": pretrained.matrix,
+            "train_embedding": not cfg.model.freeze_vectors,
+        }
     metrics: list[keras.metrics.Metric] = []
     if cfg.task.name == "language_model":
         del arguments["bidirectional"], arguments["pooling"]  # the schema holds them at false and last
@@ -191,7 +243,9 @@ def fitter(trainer: DictConfig, strategy: tf.distribute.Strategy) -> Fit:
     return functools.partial(training.fit, save_freq=trainer.checkpoint_every_n_steps or "epoch", **common)
 
 
-def train_as_chief(cfg: DictConfig, fit: Fit, model: keras.Model, shuffle: Callback) -> None:
+def train_as_chief(
+    cfg: DictConfig, fit: Fit, model: keras.Model, shuffle: Callback, coverage: dict[str, float]
+) -> None:
     """Fit ``model`` (``fit`` holds it and the data), resuming a killed attempt at the same config;
     publish the model, history and MLflow run. ``paths.checkpoints`` is held meanwhile: a second
     training in the same place stops at once, before it touches anything."""
@@ -207,6 +261,7 @@ def train_as_chief(cfg: DictConfig, fit: Fit, model: keras.Model, shuffle: Callb
                 log.info("resuming MLflow run %s from %s", resume_run, checkpoints)
             else:
                 log_run_inputs(cfg)
+                mlflow.log_metrics({f"vectors_{name}": value for name, value in coverage.items()})
             history_csv = checkpoints / "training.csv"
             callbacks = [shuffle, tracking.EpochLogger(log_learning_rate=cfg.trainer.schedule != "constant")]
             if cfg.task.name == "language_model" and cfg.task.samples:

@@ -31,7 +31,7 @@ def test_dvc_yaml_paths_are_the_configured_paths():
     paths = compose_config().paths
     assert {paths.ingested, paths.tokenized, paths.models, paths.saved_model} <= outs
     metrics = {next(iter(m)) for stage in stages.values() for m in stage.get("metrics", [])}
-    assert {f"{paths.metrics}/{name}.json" for name in ("ingest", "baseline", "evaluate")} == metrics
+    assert {f"{paths.metrics}/{name}.json" for name in ("ingest", "baseline", "vectors", "evaluate")} == metrics
     for key, writer in WRITERS.items():  # the stage a stage run out of order is told to run first
         assert paths[key] in [next(iter(o)) if isinstance(o, dict) else o for o in stages[writer]["outs"]], key
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from textrnn import layers
 from textrnn import pooling as pooling_layers
@@ -39,6 +40,8 @@ def build_classifier(
     pooling: str = "last",
     kernel: str = "cells",
     seed: int | None = None,
+    embedding_weights: np.ndarray | None = None,
+    train_embedding: bool = True,
 ) -> keras.Model:
     """Token ids ``[batch, time]`` (0 = padding, masked) to class probabilities ``[batch, classes]``.
 
@@ -50,6 +53,8 @@ def build_classifier(
     ``kernel="fused"`` builds Keras's ``LSTM`` / ``GRU`` in place of our layers — the same weights
     in the same layout, run by cuDNN's fused kernel on a GPU — for those two families without
     recurrent dropout; :func:`textrnn.convert.from_keras` turns the trained model into our layers.
+    ``embedding_weights`` (``[vocab_size, embedding_dim]``, e.g. :func:`textrnn.vectors.embedding_matrix`)
+    start the embedding; ``train_embedding=False`` keeps it as it starts.
     """
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
@@ -69,6 +74,8 @@ def build_classifier(
         last_sequences=pooling != "last",
         kernel=kernel,
         seed=seed,
+        embedding_weights=embedding_weights,
+        train_embedding=train_embedding,
     )
     if pooling in ("mean", "max"):
         x = pooling_layers.MaskedGlobalPooling1D(pooling, name=f"{pooling}_pooling")(x)
@@ -91,6 +98,8 @@ def build_language_model(
     embedding_dropout: float = 0.0,
     kernel: str = "cells",
     seed: int | None = None,
+    embedding_weights: np.ndarray | None = None,
+    train_embedding: bool = True,
 ) -> keras.Model:
     """Token ids ``[batch, time]`` to next-token probabilities ``[batch, time, vocab_size]``.
 
@@ -116,6 +125,8 @@ def build_language_model(
         last_sequences=True,
         kernel=kernel,
         seed=seed,
+        embedding_weights=embedding_weights,
+        train_embedding=train_embedding,
     )
     x = keras.layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
     probabilities = keras.layers.Dense(vocab_size, activation="softmax", dtype="float32", name="head")(x)
@@ -138,9 +149,12 @@ def _recurrent_stack(
     last_sequences: bool,
     kernel: str,
     seed: int | None,
+    embedding_weights: np.ndarray | None,
+    train_embedding: bool,
 ) -> keras.KerasTensor:
-    """Embedding (id 0 masked if ``masked``) → ``num_layers`` recurrent layers; the last returns every
-    step's output if ``last_sequences``, else its final state."""
+    """Embedding (id 0 masked if ``masked``; started from ``embedding_weights`` if given, trained if
+    ``train_embedding``) → ``num_layers`` recurrent layers; the last returns every step's output if
+    ``last_sequences``, else its final state."""
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
     if kernel not in KERNELS:
@@ -159,7 +173,17 @@ def _recurrent_stack(
     ):
         if not 0.0 <= value < 1.0:
             raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=masked, name="embedding")(tokens)
+    if embedding_weights is not None and embedding_weights.shape != (vocab_size, embedding_dim):
+        raise ValueError(
+            f"embedding_weights must be [vocab_size, embedding_dim] = [{vocab_size}, {embedding_dim}], got "
+            f"{list(embedding_weights.shape)}"
+        )
+    embedding = keras.layers.Embedding(
+        vocab_size, embedding_dim, mask_zero=masked, trainable=train_embedding, name="embedding"
+    )
+    x = embedding(tokens)
+    if embedding_weights is not None:
+        embedding.set_weights([embedding_weights])
     if embedding_dropout:
         x = keras.layers.Dropout(embedding_dropout, noise_shape=(None, None, 1), seed=seed, name="word_dropout")(x)
     layer_class = FUSED[family] if kernel == "fused" else FAMILIES[family]
