@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines import export, ingest, tokenize_text, train
+from pipelines.common import ROOT
 
 import keras
 import mlflow
@@ -187,3 +191,26 @@ def test_wordpiece_reads_an_unseen_word_as_its_pieces_in_the_saved_model(options
     answer = _without_textrnn(SERVE_ONE, cfg.paths.saved_model, f"{word} {unseen.upper()}", cwd=tmp_path)
     np.testing.assert_allclose(answer["probabilities"], expected, atol=1e-5)  # lower-cased, then the same pieces
     assert not np.allclose(answer["probabilities"], unknown, atol=1e-5)
+
+
+# `textrnn predict` where tensorflow-text is not installed (an entry of None in sys.modules makes its import fail)
+WITHOUT_TENSORFLOW_TEXT = """
+import sys
+sys.modules["tensorflow_text"] = None
+from textrnn import cli
+cli.main(["predict", "--model", sys.argv[1], "a great film"])
+"""
+
+
+def test_predict_needs_tensorflow_text_for_a_wordpiece_model_only(options_run, pipeline_run, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-c", WITHOUT_TENSORFLOW_TEXT]
+    words = subprocess.run([*command, pipeline_run[0].paths.saved_model], env=env, capture_output=True, text=True)
+    assert words.returncode == 0 and words.stdout.endswith("\ta great film\n"), words.stderr
+    pieces = options_run[0].paths.saved_model
+    wordpiece = subprocess.run([*command, pieces], env=env, capture_output=True, text=True)
+    assert wordpiece.returncode == 2
+    assert wordpiece.stderr == (
+        f"textrnn: error: --model {pieces}: its WordPiece tokenizer needs the package tensorflow-text; install it "
+        "with pip install --no-deps 'tensorflow-text>=2.21,<2.22'\n"
+    )

@@ -58,13 +58,21 @@ def load_signature(model: Path, takes: str) -> Any:
             f"--model {model}: no SavedModel there; run `dvc repro` (stage export) or point --model at one"
         )
     import tensorflow as tf
-    import tensorflow_text  # noqa: F401 — registers the ops of a WordPiece tokenizer, if the model has one
 
+    try:  # registers the ops of a WordPiece tokenizer; a word or character model needs none
+        import tensorflow_text
+    except ImportError:
+        tensorflow_text = None
     try:
         loaded = tf.saved_model.load(str(model))
         signature = loaded.signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
     except Exception as err:  # TensorFlow raises several kinds (DecodeError, OSError, KeyError, ...) for a broken one
         reason = " ".join(str(err).split())[:200] or type(err).__name__
+        if tensorflow_text is None and "Op type not registered" in reason:
+            raise TextrnnError(
+                f"--model {model}: its WordPiece tokenizer needs the package tensorflow-text; install it with "
+                "pip install --no-deps 'tensorflow-text>=2.21,<2.22'"
+            ) from None
         raise TextrnnError(
             f"--model {model}: not a SavedModel TensorFlow can load ({reason}); export it again (`dvc repro`)"
         ) from None
