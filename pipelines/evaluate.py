@@ -1,5 +1,6 @@
 """Stage `evaluate`: the trained model on the test split — where it is wrong, how calibrated it is,
-how it fares on long inputs, how far back through time its gradient reaches. A language model is
+how it fares on long inputs, how far back through time its gradient reaches (over at most 2,000
+test texts: a seeded sample of a larger test split). A language model is
 scored the same way on every next token of the test text (its classes are the vocabulary; its
 input length is how many tokens of its window it has read), plus bits per token and perplexity.
 
@@ -23,7 +24,7 @@ import csv
 import io
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from pipelines.common import log, run
 import keras
 import mlflow
 import numpy as np
+import tensorflow as tf
 from mlflow.entities import Metric
 from omegaconf import DictConfig
 
@@ -44,6 +46,15 @@ LENGTH_RANGES = 5  # accuracy by input length: quantile ranges of the test split
 MISTAKES = 20  # the most confident mistakes listed
 GATE_VIEWS = 3  # the first test texts (a language model's: windows) whose gates are drawn
 GATE_TOKENS = 64  # of a language model's window
+ANALYSIS_TEXTS = 2000  # the gradient by lag reads every test text (or window) up to this many, else a seeded sample
+
+
+def analysis_batches(examples: tf.data.Dataset, count: int, batch_size: int) -> Iterator[np.ndarray]:
+    """The token batches the gradient by lag reads: all ``count`` examples, or where there are more than
+    :data:`ANALYSIS_TEXTS`, a seeded sample of that many (IMDB's test split is 25,000 reviews, sorted by label)."""
+    if count > ANALYSIS_TEXTS:
+        examples = examples.shuffle(count, seed=0).take(ANALYSIS_TEXTS)
+    return (tokens for tokens, _ in tokenized.batches(examples, batch_size).as_numpy_iterator())
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
@@ -123,7 +134,7 @@ def score_classifier(cfg: DictConfig, model: keras.Model) -> Scored:
         lengths=tokenized.lengths(directory, "test"),
         texts=texts,
         label_names=label_names,
-        token_batches=(tokens for tokens, _ in test_batches.as_numpy_iterator()),
+        token_batches=analysis_batches(tokenized.split(directory, "test"), len(labels), cfg.trainer.batch_size),
         gate_views=views,
     )
 
@@ -155,7 +166,7 @@ def score_language_model(cfg: DictConfig, model: keras.Model) -> Scored:
         label_names=[
             repr(token)[1:-1] if token.strip() else repr(token) for token in vocabulary
         ],  # visible: '\\n', ' '
-        token_batches=(tokens for tokens, _ in test_batches.as_numpy_iterator()),
+        token_batches=analysis_batches(windows, len(inputs), cfg.trainer.batch_size),
         gate_views=[(inputs[index, :GATE_TOKENS].tolist(), f"test window {index}") for index in range(GATE_VIEWS)],
     )
 

@@ -48,6 +48,7 @@ def read(dataset: DictConfig) -> Splits:
             label_column=dataset.label_column,
             label_values=dataset.get("label_values"),
             encoding=dataset.get("encoding", "utf-8"),
+            strip_html=dataset.get("strip_html", False),
         )
     if source == "tfds":
         return load_tfds(

@@ -281,6 +281,7 @@ class FilesDataset(Dataset):
     )
     split_seed: int = seed()
     split_by: SplitBy = SplitBy.row
+    strip_html: bool = False
 
 
 @dataclass

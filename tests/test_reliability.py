@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import os
 import re
@@ -15,12 +17,13 @@ from pipelines import common
 from pipelines.common import ROOT, compose_config
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow.exceptions import MlflowException
 
 from tests.conftest import mlflow_runs
-from textrnn import atomic
+from textrnn import atomic, tokenized
 from textrnn.atomic import MARKER, exclusive, refusal, replace_directory
 from textrnn.data.sources import FileSpec, RunIndex, read_labelled_file, split_off
 from textrnn.errors import MAX_MESSAGE, TextrnnError
@@ -308,3 +311,40 @@ def test_the_configured_files_are_fingerprinted_for_ingest(tmp_path):
     sources.main(cfg)
     second = json.loads(Path(cfg.paths.sources).read_text())
     assert second[str(data)] != first[str(data)] and len(second[str(data)]) == 32
+
+
+# --- real data as it comes: gzip JSON Lines with HTML line breaks (IMDB); evaluation that scales
+
+
+def test_gzip_json_lines_are_read_and_html_tags_dropped(tmp_path):
+    path = tmp_path / "reviews.jsonl.gz"  # IMDB's form
+    rows = [{"text": "Great film.<br /><br />Loved it", "label": 1}, {"text": "Dull <i>and</i> long", "label": 0}]
+    path.write_bytes(gzip.compress("".join(json.dumps(row) + "\n" for row in rows).encode()))
+    read = functools.partial(
+        read_labelled_file,
+        FileSpec(str(path)),
+        file_format="jsonl",
+        text_column="text",
+        label_column="label",
+        label_names=["negative", "positive"],
+        label_values=["0", "1"],
+    )
+    assert read() == [("Great film.<br /><br />Loved it", 1), ("Dull <i>and</i> long", 0)]
+    assert read(strip_html=True) == [("Great film.  Loved it", 1), ("Dull  and  long", 0)]
+    path.write_bytes(gzip.compress(b'{"text": "a", "label": 1}\n')[:-12])  # cut short
+    with pytest.raises(TextrnnError, match=r"reviews\.jsonl\.gz: cannot read it \(.+\); check that it is a readable"):
+        read()
+
+
+def test_the_gradient_by_lag_reads_a_seeded_sample_of_a_large_test_split(pipeline_run, monkeypatch):
+    from pipelines import evaluate
+
+    cfg, _ = pipeline_run
+    test = tokenized.split(cfg.paths.tokenized, "test")
+    count = len(tokenized.labels(cfg.paths.tokenized, "test"))
+    assert sum(len(b) for b in evaluate.analysis_batches(test, count, 16)) == count  # all of a small split
+    monkeypatch.setattr(evaluate, "ANALYSIS_TEXTS", 30)
+    first, again = ([row for batch in evaluate.analysis_batches(test, count, 16) for row in batch] for _ in range(2))
+    assert len(first) == 30 and all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    every = [row for batch in tokenized.batches(test, 16).as_numpy_iterator() for row in batch[0]]
+    assert not all(np.array_equal(a, b[: len(a)]) for a, b in zip(first, every, strict=False))  # not the first 30

@@ -9,12 +9,15 @@ Each reader returns :class:`Splits`: ``train``, ``validation`` and ``test`` list
 from __future__ import annotations
 
 import csv
+import gzip
 import json
+import re
 import socket
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 from urllib.parse import urlparse
 
 import numpy as np
@@ -23,6 +26,19 @@ from textrnn.errors import TextrnnError
 
 SPLITS = ("train", "validation", "test")
 Example = tuple[str, int]
+HTML_TAG = re.compile(r"<[^<>]{1,100}>")  # a tag such as IMDB's <br />
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def _open(path: Path, mode: str, **text_args: Any) -> IO[Any]:
+    """``path`` opened as ``open`` would, decompressed where it is gzip (told by its bytes, not its name)."""
+    if _is_gzip(path):
+        return gzip.open(path, mode if "b" in mode else mode + "t", **text_args)
+    return path.open(mode, **text_args)
 
 
 @dataclass(frozen=True)
@@ -71,11 +87,13 @@ def read_labelled_file(
     label_names: Sequence[str],
     label_values: Sequence[str] | None = None,
     encoding: str = "utf-8",
+    strip_html: bool = False,
 ) -> list[Example]:
-    """Read ``(text, label_index)`` rows from a CSV, TSV (header row) or JSONL file.
+    """Read ``(text, label_index)`` rows from a CSV, TSV (header row) or JSONL file, plain or gzip.
 
     ``label_values`` spells each class as it appears in the file, in ``label_names`` order
-    (e.g. ``["0", "1"]``); without it the file holds the names themselves.
+    (e.g. ``["0", "1"]``); without it the file holds the names themselves. ``strip_html`` turns
+    each HTML tag (IMDB's ``<br />``) into a space.
     """
     path = Path(spec.path)
     text_column = spec.text_column or text_column
@@ -101,8 +119,9 @@ def read_labelled_file(
         rows = list(_rows(path, file_format, reading, text_column, label_column))
     except UnicodeDecodeError as err:
         raise TextrnnError(_decode_error(path, encoding, err)) from None
-    except OSError as err:
-        raise TextrnnError(f"{path}: cannot read it ({err.strerror}); check that it is a readable file") from None
+    except (OSError, EOFError) as err:  # EOFError, gzip.BadGzipFile: a damaged gzip file
+        reason = getattr(err, "strerror", None) or err
+        raise TextrnnError(f"{path}: cannot read it ({reason}); check that it is a readable file") from None
     if not rows:
         raise TextrnnError(f"{path}: a header but no examples; add rows or leave the file out of conf/dataset")
     examples = []
@@ -112,14 +131,14 @@ def read_labelled_file(
                 f"{path}:{line}: unknown label {label!r} in column '{label_column}'; expected one of "
                 f"{spellings} — fix the row or set dataset.label_values / dataset.label_names"
             )
-        examples.append((text, index[label]))
+        examples.append((HTML_TAG.sub(" ", text) if strip_html else text, index[label]))
     return examples
 
 
 def _decode_error(path: Path, encoding: str, err: UnicodeDecodeError) -> str:
     """Where the first undecodable byte is: line and byte offset in the file (the decoder's is per chunk)."""
     offset = 0
-    with path.open("rb") as handle:
+    with _open(path, "rb") as handle:
         for line_number, line in enumerate(handle, start=1):
             try:
                 line.decode(encoding)
@@ -147,7 +166,7 @@ def _table_rows(
     path: Path, file_format: str, encoding: str, text_column: str, label_column: str
 ) -> Iterator[tuple[int, str, str]]:
     csv.field_size_limit(sys.maxsize)  # the default, 131,072 characters, is shorter than some reviews
-    with path.open(newline="", encoding=encoding) as handle:
+    with _open(path, "r", newline="", encoding=encoding) as handle:
         if file_format == "tsv":  # TSV as GLUE writes it: no quoting, quotes are text
             reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         else:
@@ -199,7 +218,7 @@ def _holds_rows(row: list[str], dialect: type[csv.Dialect] | csv.Dialect, width:
 
 
 def _jsonl_rows(path: Path, encoding: str, text_column: str, label_column: str) -> Iterator[tuple[int, str, str]]:
-    with path.open(encoding=encoding) as handle:
+    with _open(path, "r", encoding=encoding) as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -409,13 +428,15 @@ def _read_text(path: Path, encoding: str) -> str:
     if path.is_dir():
         raise TextrnnError(f"{path}: is a directory; list the text files in it in dataset.files")
     try:
-        text = path.read_text(encoding=encoding)
+        with _open(path, "r", encoding=encoding, newline=None) as handle:
+            text = handle.read()
     except FileNotFoundError:
         raise TextrnnError(f"{path}: no such file; fix dataset.files or create the file") from None
     except UnicodeDecodeError as err:
         raise TextrnnError(_decode_error(path, encoding, err)) from None
-    except OSError as err:
-        raise TextrnnError(f"{path}: cannot read it ({err.strerror}); check that it is a readable file") from None
+    except (OSError, EOFError) as err:  # EOFError, gzip.BadGzipFile: a damaged gzip file
+        reason = getattr(err, "strerror", None) or err
+        raise TextrnnError(f"{path}: cannot read it ({reason}); check that it is a readable file") from None
     if not text.strip():
         raise TextrnnError(f"{path}: holds no text; give it some or leave it out of dataset.files")
     return text
