@@ -90,7 +90,8 @@ def in_project(path: str) -> str:
 
 
 def read_params(path: Path) -> DictConfig:
-    """params.yaml (at ``path``) as it is; a YAML syntax error is one line naming the file and line."""
+    """The YAML file at ``path`` (params.yaml, conf/config.yaml) as it is; a syntax error is one line naming
+    the file and line."""
     try:
         return OmegaConf.load(path)  # type: ignore[return-value]
     except yaml.YAMLError as err:
@@ -168,7 +169,7 @@ def check_outputs(cfg: DictConfig, writes: Sequence[str]) -> None:
     and must not (:func:`textrnn.atomic.refusal`): a file, or a directory of files textrnn did not
     write. Each is a ``paths`` key, or a key and a folder in it (``reports/gates``). The paths
     conf/config.yaml gives are dvc.yaml's outputs, which DVC manages, and always textrnn's."""
-    declared = OmegaConf.load(CONF_DIR / "config.yaml").paths
+    declared = read_params(CONF_DIR / "config.yaml").paths
     for written in writes:
         key, _, folder = written.partition("/")
         value = cfg.paths[key]
