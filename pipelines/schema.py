@@ -118,6 +118,7 @@ class Tokenizer:
     standardize: Standardize | None = MISSING
     max_tokens: int | None = at_least(3)  # padding, [UNK] and at least one word
     max_length: int | None = at_least(1)  # null: never cut (a language model reads its corpus whole)
+    vectors_vocabulary: int = field(default=0, metadata={"check": (lambda v: v >= 0, "an integer ≥ 0")})
 
 
 @dataclass

@@ -134,3 +134,19 @@ def test_the_model_refuses_weights_of_another_shape():
     model = models.build_classifier(vocab_size=10, num_classes=2, embedding_dim=4, embedding_weights=np.ones((10, 4)))
     assert isinstance(model.get_layer("embedding"), keras.layers.Embedding)
     assert model.get_layer("embedding").get_weights()[0].sum() == 40
+
+
+def test_the_vocabulary_can_take_the_vectors_most_frequent_words(tmp_path):
+    from pipelines import tokenize_text
+
+    from textrnn import vectorize
+
+    path = tmp_path / "glove.txt"
+    path.write_text("the 1 1\n, 2 2\nfilm 3 3\nsuperb 4 4\ndull 5 5\nmagnificent 6 6\n")
+    spec = vectorize.TokenizerSpec(split="whitespace", standardize="lower_and_strip_punctuation", max_tokens=5)
+    layer = spec.layer(["", "[UNK]", "film", "dull", "the"])
+    extended, vectorizer = tokenize_text.with_vector_words(spec, layer, str(path), 4)
+    # the file's first 4 words that are words (not ","), less those the train split already gave
+    assert vectorizer.get_vocabulary() == ["", "[UNK]", "film", "dull", "the", "superb"]
+    assert extended.max_tokens == 6 and extended.layer(vectorizer.get_vocabulary()).vocabulary_size() == 6
+    assert vectorizer(["a superb film"]).to_list() == [[1, 5, 2]]  # superb: unseen in training, not [UNK]

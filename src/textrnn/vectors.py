@@ -60,6 +60,18 @@ def _rows(path: Path) -> Iterator[tuple[int, str, list[str]]]:
             raise TextrnnError(f"{path}: cannot read it ({err}); give an intact vectors file") from None
 
 
+def frequent_words(path: str | Path, count: int) -> list[str]:
+    """The first ``count`` words of the file that are words (letters and digits only): GloVe, word2vec and
+    fastText files list their words most frequent first."""
+    words: list[str] = []
+    for _, word, _ in _rows(Path(path)):
+        if len(words) == count:
+            break
+        if word.isalnum():
+            words.append(word)
+    return words
+
+
 def dimension(path: str | Path) -> int:
     """How many numbers each vector of the file has (its first row's)."""
     for _, _, numbers in _rows(Path(path)):
