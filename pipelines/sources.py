@@ -4,8 +4,8 @@ vectors file, so that editing one reruns the stages that read it (`ingest`, `tra
 DVC cannot list these files among `ingest`'s deps itself: which files they are depends on the
 `dataset` params (`dataset.files`), inside the project or outside it (`../shared`). So this stage
 runs at every `dvc repro` / `dvc exp run` (DVC's `always_changed`) and writes `paths.sources`;
-`ingest` depends on that file, and DVC reruns `ingest` only when a fingerprint in it changed.
-Reading a file to fingerprint it takes about a second per 500 MB.
+`ingest`, `tokenize` and `train` depend on that file, and DVC reruns them only when a fingerprint
+in it changed.
 
     python -m pipelines.sources [dataset=sst2]
 
@@ -47,9 +47,7 @@ def main(cfg: DictConfig) -> None:
     files = [*data_files(cfg.dataset), *([cfg.model.pretrained_vectors] if cfg.model.pretrained_vectors else [])]
     fingerprints = {path: fingerprint(in_project(path)) for path in files}
     write_json(cfg.paths.sources, fingerprints)
-    log.info(
-        "fingerprinted %d data file(s) of dataset %s into %s", len(fingerprints), cfg.dataset.name, cfg.paths.sources
-    )
+    log.info("fingerprinted %d file(s) into %s", len(fingerprints), cfg.paths.sources)
 
 
 if __name__ == "__main__":
