@@ -27,10 +27,16 @@ from textrnn.data import store
 from textrnn.data.sources import SPLITS
 
 
-def main(cfg: DictConfig) -> None:
-    settings = OmegaConf.to_container(cfg.tokenizer)
+def tokenizer_spec(tokenizer: DictConfig) -> tuple[vectorize.TokenizerSpec, int]:
+    """The library's tokenizer from the `tokenizer` params, and how many of the pretrained vectors'
+    words join the vocabulary (`tokenizer.vectors_vocabulary`, a key of this stage, not of the tokenizer)."""
+    settings = OmegaConf.to_container(tokenizer)
     extra = settings.pop("vectors_vocabulary", 0)  # type: ignore[union-attr]
-    spec = vectorize.TokenizerSpec(**settings)  # type: ignore[arg-type]
+    return vectorize.TokenizerSpec(**settings), extra  # type: ignore[arg-type]
+
+
+def main(cfg: DictConfig) -> None:
+    spec, extra = tokenizer_spec(cfg.tokenizer)
     ingested = cfg.paths.ingested
     layer = vectorize.adapt(spec, store.load_split(ingested, "train").map(lambda row: row["text"]))
     if extra and cfg.model.pretrained_vectors:

@@ -37,15 +37,15 @@ def test_every_config_file_composes_and_passes_the_schema(choice):
 @pytest.mark.parametrize("choice", [*CHOICES, "trainer.schedule=warmup_cosine", "trainer.schedule=reduce_on_plateau"])
 def test_every_config_file_builds_its_library_objects(choice, tmp_path):
     """What the stages build from it, without data or training: the tokenizer, and the compiled model."""
-    from pipelines import train
+    from pipelines import tokenize_text, train
 
     import keras
     import numpy as np
 
-    from textrnn import distribute, tokenized, vectorize
+    from textrnn import distribute, tokenized
 
     cfg = composed(choice)
-    spec = vectorize.TokenizerSpec(**cfg.tokenizer)
+    spec, _ = tokenize_text.tokenizer_spec(cfg.tokenizer)
     serving_tokenizer = spec.layer(["[PAD]", "[UNK]", "a", "b"], ragged=False)
     width = spec.max_length or 3  # uncut: padded to the longest text, "a b" (words) or "a b" (characters)
     assert keras.ops.convert_to_numpy(serving_tokenizer(np.array(["a b", ""]))).shape == (2, width)
