@@ -193,7 +193,7 @@ def log_to_run(reference: Path, metrics: dict[str, float], gradient: list[dict[s
             client.log_batch(active.info.run_id, metrics=points[start : start + 1000])
         for path in files:
             if path.is_dir():
-                mlflow.log_artifacts(str(path), artifact_path=path.name)
+                tracking.log_directory(path, path.name)
             else:
                 mlflow.log_artifact(str(path))
 

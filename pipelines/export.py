@@ -98,7 +98,7 @@ def main(cfg: DictConfig) -> None:
     )
     if cfg.export.log_to_mlflow:
         with tracking.resume_run(models_dir / tracking.RUN_REFERENCE):
-            mlflow.log_artifacts(cfg.paths.saved_model, artifact_path="saved_model")
+            tracking.log_directory(cfg.paths.saved_model, "saved_model")
             log_pyfunc_model(cfg.paths.saved_model, label_names)
     log.info("exported %s", cfg.paths.saved_model)
 
@@ -114,7 +114,7 @@ def export_language_model(cfg: DictConfig, model: keras.Model, spec: vectorize.T
     )
     if cfg.export.log_to_mlflow:
         with tracking.resume_run(Path(cfg.paths.models) / tracking.RUN_REFERENCE):
-            mlflow.log_artifacts(cfg.paths.saved_model, artifact_path="saved_model")
+            tracking.log_directory(cfg.paths.saved_model, "saved_model")
     log.info("exported %s", cfg.paths.saved_model)
 
 

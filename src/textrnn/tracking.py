@@ -17,7 +17,7 @@ import keras
 import mlflow
 from mlflow.entities import RunStatus
 
-from textrnn.atomic import write_json
+from textrnn.atomic import MARKER, write_json
 
 RUN_REFERENCE = "mlflow_run.json"  # the name train gives the reference file beside its model
 
@@ -43,6 +43,16 @@ def _ending(run: mlflow.ActiveRun) -> Iterator[mlflow.ActiveRun]:
         except KeyboardInterrupt:
             mlflow.end_run(RunStatus.to_string(RunStatus.KILLED))
             raise
+
+
+def log_directory(directory: str | os.PathLike[str], artifact_path: str) -> None:
+    """The files of a directory textrnn wrote, as the active run's artifacts under ``artifact_path`` (its
+    folders kept), less textrnn's ownership marker."""
+    directory = Path(directory)
+    for file in sorted(directory.rglob("*")):
+        if file.is_file() and file.name != MARKER:
+            folder = file.parent.relative_to(directory)
+            mlflow.log_artifact(str(file), artifact_path=str(Path(artifact_path, folder)))
 
 
 def run_name(*, family: str, units: int, bidirectional: bool, dataset: str, experiment: str | None) -> str:
