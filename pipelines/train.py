@@ -97,7 +97,6 @@ def main(cfg: DictConfig) -> None:
     fit = functools.partial(fitter(trainer, strategy), model, train_batches, validation_batches)
     if distribute.is_chief(cluster):
         coverage = pretrained.coverage(tokenized.token_ids(cfg.paths.tokenized, "train")) if pretrained else {}
-        write_json(Path(cfg.paths.metrics) / "vectors.json", coverage)
         train_as_chief(cfg, fit, model, shuffle, coverage)
     else:
         train_as_worker(cfg, fit, shuffle)
@@ -251,6 +250,7 @@ def train_as_chief(
     training in the same place stops at once, before it touches anything."""
     checkpoints, config_fingerprint = Path(cfg.paths.checkpoints), fingerprint(cfg)
     with exclusive(checkpoints):
+        write_json(Path(cfg.paths.metrics) / "vectors.json", coverage)
         resume_run = resumable_run(checkpoints, config_fingerprint)
         with (
             replace_directory(cfg.paths.models) as out,
