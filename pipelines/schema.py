@@ -29,9 +29,10 @@ from textrnn.errors import TextrnnError
 Check = tuple[Callable[[Any], bool], str]
 
 
-def checked(check: Callable[[Any], bool], allowed: str) -> Any:
-    """A mandatory field whose value must pass ``check``; ``allowed`` says what passes, for the error."""
-    return field(default=MISSING, metadata={"check": (check, allowed)})
+def checked(check: Callable[[Any], bool], allowed: str, **default: Any) -> Any:
+    """A field whose value must pass ``check``; ``allowed`` says what passes, for the error. Mandatory,
+    unless ``default`` gives ``dataclasses.field`` a ``default`` or ``default_factory``."""
+    return field(**(default or {"default": MISSING}), metadata={"check": (check, allowed)})
 
 
 def at_least(low: int) -> Any:
@@ -67,11 +68,12 @@ def non_empty() -> Any:
     return checked(lambda v: bool(v and v.strip()), "a non-empty path")
 
 
-def split_fractions(splits: tuple[str, ...]) -> Any:
+def split_fractions(splits: tuple[str, ...], **default: Any) -> Any:
     """Fractions carved out of the text for ``splits``: each in (0, 1), together below 1."""
     return checked(
         lambda v: set(v) <= set(splits) and all(0 < f < 1 for f in v.values()) and sum(v.values()) < 1,
         f"fractions for {' and '.join(splits)} only, each in (0, 1) and together below 1, e.g. {{validation: 0.1}}",
+        **default,
     )
 
 
@@ -118,7 +120,7 @@ class Tokenizer:
     standardize: Standardize | None = MISSING
     max_tokens: int | None = at_least(3)  # padding, [UNK] and at least one word
     max_length: int | None = at_least(1)  # null: never cut (a language model reads its corpus whole)
-    vectors_vocabulary: int = field(default=0, metadata={"check": (lambda v: v >= 0, "an integer ≥ 0")})
+    vectors_vocabulary: int = checked(lambda v: v >= 0, "an integer ≥ 0", default=0)
 
 
 @dataclass
@@ -273,13 +275,11 @@ class FilesDataset(Dataset):
     text_column: str = MISSING
     label_column: str = MISSING
     label_names: list[str] = checked(lambda v: len(v) >= 2 and len(set(v)) == len(v), "two or more distinct names")
-    label_values: list[str] | None = field(
-        default=None, metadata={"check": (lambda v: v is None or len(set(v)) == len(v), "null or distinct values")}
+    label_values: list[str] | None = checked(
+        lambda v: v is None or len(set(v)) == len(v), "null or distinct values", default=None
     )
     files: dict[str, DataFile] = MISSING
-    split_fractions: dict[str, float] = field(
-        default_factory=dict, metadata={"check": split_fractions(("validation", "test")).metadata["check"]}
-    )
+    split_fractions: dict[str, float] = split_fractions(("validation", "test"), default_factory=dict)
     split_seed: int = seed()
     split_by: SplitBy = SplitBy.row
     strip_html: bool = False

@@ -1,5 +1,6 @@
 """Stage `sources`: the fingerprint (MD5) of each data file the dataset names and of the pretrained
-vectors file, so that editing one reruns the stages that read it (`ingest`, `train`) and what follows.
+vectors file, so that editing one reruns the stages that read it (`ingest`, `tokenize`, `train`) and
+what follows.
 
 DVC cannot list these files among `ingest`'s deps itself: which files they are depends on the
 `dataset` params (`dataset.files`), inside the project or outside it (`../shared`). So this stage
