@@ -31,7 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # as textrnn/__init__.py set
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from pipelines import train
-from pipelines.common import compose_config
+from pipelines.common import compose_config, task_of
 
 import keras
 from environment import environment
@@ -48,8 +48,9 @@ def epoch(cfg: Any, buckets: int) -> dict[str, float]:
     cfg = OmegaConf.merge(cfg, {"trainer": {"length_buckets": buckets}})
     keras.utils.set_random_seed(cfg.trainer.seed)
     shuffle = tokenized.EpochShuffle(cfg.trainer.seed)
-    train_batches, validation = train.batches(cfg.paths.tokenized, cfg.task, cfg.trainer, shuffle)
-    model = train.build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
+    task = task_of(cfg)
+    train_batches, validation = train.batches(cfg, task, shuffle)
+    model = train.build_model(cfg, task, steps_per_epoch=int(train_batches.cardinality()))
     timer = training.EpochStatistics()
     history = model.fit(
         timer.counting(train_batches),

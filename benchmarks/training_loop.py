@@ -28,7 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # as textrnn/__init__.py set
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from pipelines import train
-from pipelines.common import compose_config
+from pipelines.common import compose_config, task_of
 
 import keras
 import tensorflow as tf
@@ -44,8 +44,9 @@ def last_epoch(cfg: Any, fit: Callable[..., keras.callbacks.History], epochs: in
     """Train a fresh model ``epochs`` epochs with ``fit``; the last epoch's time and throughput."""
     keras.utils.set_random_seed(cfg.trainer.seed)
     shuffle = tokenized.EpochShuffle(cfg.trainer.seed)
-    train_batches, validation = train.batches(cfg.paths.tokenized, cfg.task, cfg.trainer, shuffle)
-    model = train.build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
+    task = task_of(cfg)
+    train_batches, validation = train.batches(cfg, task, shuffle)
+    model = train.build_model(cfg, task, steps_per_epoch=int(train_batches.cardinality()))
     with tempfile.TemporaryDirectory() as backup:
         history = fit(
             model,

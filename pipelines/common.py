@@ -23,6 +23,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from textrnn import tasks
 from textrnn.atomic import refusal
 from textrnn.errors import TextrnnError
 
@@ -54,6 +55,11 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
         raise TextrnnError(f"conf/: {message}") from None
     schema.validate(cfg)
     return cfg
+
+
+def task_of(cfg: DictConfig) -> tasks.Task:
+    """The task ``cfg.task`` describes (checked by :func:`pipelines.schema.validate`)."""
+    return tasks.make(OmegaConf.to_container(cfg.task))  # type: ignore[arg-type]
 
 
 def yaml_error(err: yaml.YAMLError) -> str:
@@ -149,7 +155,13 @@ def cli(main: Callable[[list[str]], None], doc: str | None) -> None:
 
 
 # The stage that writes each of the paths that later stages read
-WRITERS = {"ingested": "ingest", "tokenized": "tokenize", "models": "train", "baseline": "baseline"}
+WRITERS = {
+    "ingested": "ingest",
+    "tokenized": "tokenize",
+    "models": "train",
+    "baseline": "baseline",
+    "pretrained": "pretrain",
+}
 
 
 def check_inputs(cfg: DictConfig, reads: Sequence[str]) -> None:

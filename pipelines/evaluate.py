@@ -22,39 +22,23 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipelines.common import log, run
+from pipelines.common import log, run, task_of
 
 import keras
 import mlflow
-import numpy as np
-import tensorflow as tf
 from mlflow.entities import Metric
 from omegaconf import DictConfig
 
-from textrnn import evaluation, gates, language_model, models, tokenized, tracking
+from textrnn import evaluation, gates, models, tokenized, tracking
 from textrnn.atomic import replace_directory, write_json, write_text
-from textrnn.data import store
 
 LENGTH_RANGES = 5  # accuracy by input length: quantile ranges of the test split's lengths
 MISTAKES = 20  # the most confident mistakes listed
-GATE_VIEWS = 3  # the first test texts (a language model's: windows) whose gates are drawn
-GATE_TOKENS = 64  # of a language model's window
-ANALYSIS_TEXTS = 2000  # the gradient by lag reads every test text (or window) up to this many, else a seeded sample
-
-
-def analysis_batches(examples: tf.data.Dataset, count: int, batch_size: int) -> Iterator[np.ndarray]:
-    """The token batches the gradient by lag reads: all ``count`` examples, or where there are more than
-    :data:`ANALYSIS_TEXTS`, a seeded sample of that many (IMDB's test split is 25,000 reviews, sorted by label)."""
-    if count > ANALYSIS_TEXTS:
-        examples = examples.shuffle(count, seed=0).take(ANALYSIS_TEXTS)
-    return (tokens for tokens, _ in tokenized.batches(examples, batch_size).as_numpy_iterator())
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
@@ -66,30 +50,19 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: Sequence[str] | N
     write_text(path, table.getvalue())
 
 
-@dataclass
-class Scored:
-    """The model's predictions on the test split, as the report reads them: one row per prediction
-    (a text, or one step of a language model's windows)."""
-
-    labels: np.ndarray
-    probabilities: np.ndarray
-    lengths: np.ndarray  # tokens the prediction read
-    texts: Sequence[str]  # what it read, for the confident mistakes
-    label_names: list[str]
-    token_batches: Iterable[np.ndarray]  # for the gradient by lag
-    gate_views: list[tuple[list[int], str]]  # token ids and title of each gate view
-
-
 def main(cfg: DictConfig) -> None:
+    task = task_of(cfg)
     model = models.load(Path(cfg.paths.models) / "model.keras")
-    scored = score_language_model(cfg, model) if cfg.task.name == "language_model" else score_classifier(cfg, model)
+    scored = task.score(
+        model,
+        cfg.paths.tokenized,
+        ingested=cfg.paths.ingested,
+        baseline=cfg.paths.baseline,
+        batch_size=cfg.trainer.batch_size,
+    )
     labels, probabilities, plots = scored.labels, scored.probabilities, Path(cfg.paths.plots)
     ece, reliability = evaluation.calibration(labels, probabilities)
-    metrics = {**evaluation.classification_metrics(labels, probabilities), "ece": ece}
-    if cfg.task.name == "language_model":
-        metrics |= {"bits_per_token": metrics["loss"] / math.log(2.0), "perplexity": math.exp(metrics["loss"])}
-    else:
-        metrics |= compare_with_bag_of_words(cfg, labels, probabilities)
+    metrics = {**evaluation.classification_metrics(labels, probabilities), "ece": ece, **scored.metrics}
     write_json(Path(cfg.paths.metrics) / "evaluate.json", metrics)
 
     report = {
@@ -110,65 +83,6 @@ def main(cfg: DictConfig) -> None:
         write_csv(path, rows)
     log_to_run(Path(cfg.paths.models) / tracking.RUN_REFERENCE, metrics, gradient, [*report, mistakes_csv, gate_views])
     log.info("test: %s", metrics)
-
-
-def score_classifier(cfg: DictConfig, model: keras.Model) -> Scored:
-    """One prediction per test text."""
-    directory = cfg.paths.tokenized
-    label_names = tokenized.meta(directory).label_names
-    test_batches = tokenized.batches(tokenized.split(directory, "test"), cfg.trainer.batch_size)
-    probabilities = model.predict(test_batches, verbose=0)
-    labels = tokenized.labels(directory, "test")
-    texts = [row["text"].decode() for row in store.load_split(cfg.paths.ingested, "test").as_numpy_iterator()]
-    views = []
-    for index, row in enumerate(tokenized.split(directory, "test").take(GATE_VIEWS).as_numpy_iterator()):
-        predicted = int(probabilities[index].argmax())
-        title = (
-            f"test text {index}: actual {label_names[labels[index]]}, predicted {label_names[predicted]} "
-            f"(p = {probabilities[index, predicted]:.3f})"
-        )
-        views.append((row["tokens"].tolist(), title))
-    return Scored(
-        labels=labels,
-        probabilities=probabilities,
-        lengths=tokenized.lengths(directory, "test"),
-        texts=texts,
-        label_names=label_names,
-        token_batches=analysis_batches(tokenized.split(directory, "test"), len(labels), cfg.trainer.batch_size),
-        gate_views=views,
-    )
-
-
-def compare_with_bag_of_words(cfg: DictConfig, labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
-    """The classifier's test predictions against the bag-of-words model's, text by text."""
-    bag_of_words = models.load(Path(cfg.paths.baseline) / "model.keras")
-    test_batches = tokenized.batches(tokenized.split(cfg.paths.tokenized, "test"), cfg.trainer.batch_size)
-    comparison = evaluation.paired_comparison(labels, probabilities, bag_of_words.predict(test_batches, verbose=0))
-    return {f"vs_bow_{name}": value for name, value in comparison.items()}
-
-
-def score_language_model(cfg: DictConfig, model: keras.Model) -> Scored:
-    """One prediction per token of the test text, read in windows of ``task.window`` tokens as in
-    training (each from a zero state): the next token's distribution, given the window up to it."""
-    directory = cfg.paths.tokenized
-    vocabulary = tokenized.vocabulary(directory)
-    windows = language_model.windows(tokenized.token_ids(directory, "test"), cfg.task.window)
-    test_batches = tokenized.batches(windows, cfg.trainer.batch_size)
-    probabilities = model.predict(test_batches, verbose=0)
-    inputs = np.stack([row["tokens"] for row in windows.as_numpy_iterator()])
-    labels = np.concatenate([labels for _, labels in test_batches.as_numpy_iterator()])
-    split = tokenized.tokenizer_settings(directory)["split"]
-    return Scored(
-        labels=labels.reshape(-1),
-        probabilities=probabilities.reshape(-1, probabilities.shape[-1]),
-        lengths=np.tile(np.arange(1, inputs.shape[1] + 1), len(inputs)),
-        texts=language_model.Contexts(inputs, vocabulary, split=split),
-        label_names=[
-            repr(token)[1:-1] if token.strip() else repr(token) for token in vocabulary
-        ],  # visible: '\\n', ' '
-        token_batches=analysis_batches(windows, len(inputs), cfg.trainer.batch_size),
-        gate_views=[(inputs[index, :GATE_TOKENS].tolist(), f"test window {index}") for index in range(GATE_VIEWS)],
-    )
 
 
 def draw_gate_views(

@@ -11,6 +11,7 @@ first, validates what DVC wrote.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import difflib
 import math
 import re
@@ -24,6 +25,7 @@ from urllib.parse import urlparse
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, MissingMandatoryValue, OmegaConfBaseException, ValidationError
 
+from textrnn import tasks
 from textrnn.errors import TextrnnError
 
 Check = tuple[Callable[[Any], bool], str]
@@ -109,7 +111,6 @@ Schedule = Enum("Schedule", "constant warmup_cosine reduce_on_plateau")
 Strategy = Enum("Strategy", "default mirrored multi_worker")
 Precision = Enum("Precision", "float32 mixed_float16 mixed_bfloat16")
 Source = Enum("Source", "synthetic files tfds text")
-TaskName = Enum("TaskName", "classification language_model")
 FileFormat = Enum("FileFormat", "csv tsv jsonl")
 SplitBy = Enum("SplitBy", "row sentence")
 
@@ -121,30 +122,6 @@ class Tokenizer:
     max_tokens: int | None = at_least(3)  # padding, [UNK] and at least one word
     max_length: int | None = at_least(1)  # null: never cut (a language model reads its corpus whole)
     vectors_vocabulary: int = checked(lambda v: v >= 0, "an integer ≥ 0", default=0)
-
-
-@dataclass
-class Task:
-    """What every task has; its ``name`` picks the rest (:data:`TASKS`)."""
-
-    name: TaskName = MISSING
-
-
-@dataclass
-class ClassificationTask(Task):
-    pass
-
-
-@dataclass
-class LanguageModelTask(Task):
-    window: int = at_least(2)
-    samples: int = at_least(0)
-    sample_length: int = at_least(1)
-    sample_prompt: str = checked(bool, "a non-empty prompt")
-    sample_temperature: float = checked(lambda v: v >= 0.0, "a number ≥ 0")
-
-
-TASKS: dict[str, type] = {"classification": ClassificationTask, "language_model": LanguageModelTask}
 
 
 @dataclass
@@ -215,8 +192,25 @@ class Baseline:
 
 
 @dataclass
+class Pretrain:
+    files: list[str] = MISSING
+    text_field: str = checked(bool, "a non-empty field name")
+    strip_html: bool = MISSING
+    train_split: bool = MISSING
+    share: float = checked(lambda v: 0.0 < v <= 1.0, "a number in (0, 1]")
+    window: int = between(2, 100_000)
+    epochs: int = between(1, 100_000)
+    batch_size: int = at_least(1)
+    learning_rate: float = positive()
+    dropout: float = fraction()
+    num_sampled: int = at_least(0)
+    seed: int = seed()
+
+
+@dataclass
 class Paths:
     sources: str = non_empty()
+    pretrained: str = non_empty()
     ingested: str = non_empty()
     tokenized: str = non_empty()
     models: str = non_empty()
@@ -313,7 +307,7 @@ DATASETS: dict[str, type] = {
 @dataclass
 class Config:
     """Everything but ``dataset`` and ``task``, whose keys depend on their ``source`` and ``name``
-    (see :data:`DATASETS`, :data:`TASKS`)."""
+    (see :data:`DATASETS`, and :data:`textrnn.tasks.TASKS`, whose classes' fields are a task's keys)."""
 
     tokenizer: Tokenizer = MISSING
     model: Model = MISSING
@@ -321,6 +315,7 @@ class Config:
     tracking: Tracking = MISSING
     export: Export = MISSING
     baseline: Baseline = MISSING
+    pretrain: Pretrain = MISSING
     paths: Paths = MISSING
     conf_digest: str | None = None  # params.yaml: which conf/ it was composed from
 
@@ -330,13 +325,9 @@ def validate(cfg: DictConfig) -> None:
     source = OmegaConf.select(cfg, "dataset.source")
     if source not in DATASETS:
         raise TextrnnError(f"dataset.source = {source!r}: must be one of {', '.join(DATASETS)}")
-    task = OmegaConf.select(cfg, "task.name")
-    if task not in TASKS:
-        raise TextrnnError(f"task.name = {task!r}: must be one of {', '.join(TASKS)}; pick one with task=<name>")
     rest = OmegaConf.masked_copy(cfg, [key for key in cfg if key not in ("dataset", "task")])
     _check(Config, rest, "")
     _check(DATASETS[source], cfg.dataset, "dataset.")
-    _check(TASKS[task], cfg.task, "task.")
     _check_task(cfg)
     if cfg.trainer.jit_compile and cfg.trainer.deterministic:
         # Keras would quietly train without XLA: it turns jit_compile off under op determinism.
@@ -360,6 +351,11 @@ def validate(cfg: DictConfig) -> None:
             "without recurrent dropout; set model.kernel=auto (our cells where fusing cannot run) or cells"
         )
     _check_cluster(cfg.trainer)
+    if (cfg.pretrain.files or cfg.pretrain.train_split) and cfg.model.bidirectional:
+        raise TextrnnError(
+            "model.bidirectional = True: a pretrained language model reads forwards only, and the classifier "
+            "starts from it; set model.bidirectional=false, or pretrain=none"
+        )
     if cfg.trainer.length_buckets > 1 and cfg.trainer.strategy == "mirrored":
         # measured: Keras's fit under MirroredStrategy (2 logical CPUs) stopped with an AddN shape error
         # ([3,2] against [2,2]) on bucketed batches, whose partial batches split unevenly over replicas
@@ -394,32 +390,42 @@ def _check_cluster(trainer: DictConfig) -> None:
 
 
 def _check_task(cfg: DictConfig) -> None:
-    """What the task needs of the data, the tokenizer and the model."""
-    modelling = cfg.task.name == "language_model"
-    if modelling != (cfg.dataset.source == "text"):
-        fix = "task=language_model (or experiment=tinyshakespeare)" if not modelling else "a labelled dataset"
+    """The task ``task.name`` picks — the one place the pipeline chooses by it: its keys are its class's
+    fields (:mod:`textrnn.tasks`), their values what its constructor takes; then what it needs of the
+    data, the tokenizer and the model."""
+    name = OmegaConf.select(cfg, "task.name")
+    if name not in tasks.TASKS:
+        choices = ", ".join(tasks.TASKS)
+        raise TextrnnError(f"task.name = {name!r}: must be one of {choices}; pick one with task=<name>")
+    task_class = tasks.TASKS[name]
+    schema = dataclasses.make_dataclass(
+        task_class.__name__, [("name", str)] + [(f.name, f.type, field(default=MISSING)) for f in fields(task_class)]
+    )
+    _check(schema, cfg.task, "task.")
+    try:
+        task = tasks.make(OmegaConf.to_container(cfg.task))  # type: ignore[arg-type]
+    except ValueError as err:
+        raise TextrnnError(f"task.{err}") from None
+    if task.reads_plain_text != (cfg.dataset.source == "text"):
+        plain = " or ".join(f"task={n}" for n, t in tasks.TASKS.items() if t.reads_plain_text)
+        fix = "a labelled dataset" if task.reads_plain_text else f"{plain} (or experiment=tinyshakespeare)"
         raise TextrnnError(
-            f"task.name = {cfg.task.name!r}: dataset {cfg.dataset.name!r} has source {cfg.dataset.source}, and "
-            f"plain text (source text) goes with task=language_model only; use {fix}"
+            f"task.name = {name!r}: dataset {cfg.dataset.name!r} has source {cfg.dataset.source}, and "
+            f"plain text (source text) goes with {plain} only; use {fix}"
         )
-    if not modelling and cfg.tokenizer.max_length is None:
+    if not task.reads_plain_text and cfg.tokenizer.max_length is None:
         raise TextrnnError(
             "tokenizer.max_length = None: a classifier cuts served texts at a length; set a number, e.g. 128"
         )
-    if not modelling:
-        return
-    if cfg.tokenizer.max_length is not None:
+    if task.reads_plain_text and cfg.tokenizer.max_length is not None:
         raise TextrnnError(
-            f"tokenizer.max_length = {cfg.tokenizer.max_length}: a language model reads its corpus whole; set "
-            "tokenizer.max_length=null (task.window sets the training windows)"
+            f"tokenizer.max_length = {cfg.tokenizer.max_length}: the {name} task reads its corpus whole; set "
+            "tokenizer.max_length=null"
         )
-    for key, value, allowed in (
-        ("bidirectional", cfg.model.bidirectional, False),
-        ("pooling", cfg.model.pooling, "last"),
-    ):
-        if value != allowed:
+    for key, allowed in task.fixed_architecture.items():
+        if cfg.model[key] != allowed:
             raise TextrnnError(
-                f"model.{key} = {value!r}: a language model predicts each next token from the ones before it; "
+                f"model.{key} = {cfg.model[key]!r}: the {name} task allows only {key}={str(allowed).lower()}; "
                 f"set model.{key}={str(allowed).lower()}"
             )
 

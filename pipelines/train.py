@@ -35,7 +35,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from pipelines.common import git_commit, in_project, log, run
+from pipelines.common import git_commit, in_project, log, run, task_of
 
 import keras
 import mlflow
@@ -48,12 +48,12 @@ from textrnn import (
     convert,
     custom_loop,
     distribute,
-    language_model,
     models,
+    pretraining,
+    tasks,
     tokenized,
     tracking,
     training,
-    vectorize,
     vectors,
 )
 from textrnn.atomic import exclusive, own_directory, replace_directory, write_json, write_text
@@ -85,19 +85,20 @@ def learning_curves(history_csv: Path) -> Figure:
 
 
 def main(cfg: DictConfig) -> None:
-    trainer = cfg.trainer
+    trainer, task = cfg.trainer, task_of(cfg)
     check_vectors(cfg.model)
     cluster = cluster_config(trainer)
     strategy = set_up_runtime(trainer, cluster)
     shuffle = tokenized.EpochShuffle(trainer.seed)
-    train_batches, validation_batches = batches(cfg.paths.tokenized, cfg.task, trainer, shuffle)
+    train_batches, validation_batches = batches(cfg, task, shuffle)
     pretrained = pretrained_vectors(cfg)
     with strategy.scope():
-        model = build_model(cfg, steps_per_epoch=int(train_batches.cardinality()), pretrained=pretrained)
+        model = build_model(cfg, task, steps_per_epoch=int(train_batches.cardinality()), pretrained=pretrained)
+        start_from_language_model(cfg, model)
     fit = functools.partial(fitter(trainer, strategy), model, train_batches, validation_batches)
     if distribute.is_chief(cluster):
         coverage = pretrained.coverage(tokenized.token_ids(cfg.paths.tokenized, "train")) if pretrained else {}
-        train_as_chief(cfg, fit, model, shuffle, coverage)
+        train_as_chief(cfg, fit, model, [shuffle, *task.callbacks(model, cfg.paths.tokenized)], coverage)
     else:
         train_as_worker(cfg, fit, shuffle)
 
@@ -126,6 +127,31 @@ def pretrained_vectors(cfg: DictConfig) -> vectors.Pretrained | None:
     pretrained = vectors.embedding_matrix(in_project(cfg.model.pretrained_vectors), vocabulary, seed=cfg.trainer.seed)
     log.info("pretrained vectors for %d of %d words", len(pretrained.found), len(vocabulary))
     return pretrained
+
+
+def start_from_language_model(cfg: DictConfig, model: keras.Model) -> None:
+    """Where ``pretrain`` names a corpus, ``model``'s embedding and recurrent layers from the language
+    model stage ``pretrain`` wrote into ``paths.pretrained``, trained with the same vocabulary."""
+    if not (cfg.pretrain.files or cfg.pretrain.train_split):
+        return
+    directory = Path(cfg.paths.pretrained)
+    if not (directory / "model.keras").is_file():
+        raise TextrnnError(
+            f"paths.pretrained = {cfg.paths.pretrained!r} holds no model.keras: stage `pretrain` writes it; run "
+            "`dvc repro pretrain` first, or set pretrain=none"
+        )
+    if tokenized.vocabulary(directory) != tokenized.vocabulary(cfg.paths.tokenized):
+        raise TextrnnError(
+            f"paths.pretrained = {cfg.paths.pretrained!r}: its language model was trained on another vocabulary "
+            f"than {cfg.paths.tokenized}'s; run `dvc repro pretrain` to pretrain on this one"
+        )
+    try:
+        copied = pretraining.transfer(models.load(directory / "model.keras"), model)
+    except ValueError as err:
+        raise TextrnnError(
+            f"paths.pretrained = {cfg.paths.pretrained!r}: {err}; run `dvc repro pretrain` for this model"
+        ) from None
+    log.info("started %s from the pretrained language model", ", ".join(copied))
 
 
 def cluster_config(trainer: DictConfig) -> dict[str, Any] | None:
@@ -161,22 +187,14 @@ def set_up_runtime(trainer: DictConfig, cluster: dict[str, Any] | None) -> tf.di
 
 
 def batches(
-    directory: str, task: DictConfig, trainer: DictConfig, shuffle: tokenized.EpochShuffle
+    cfg: DictConfig, task: tasks.Task, shuffle: tokenized.EpochShuffle
 ) -> tuple[tf.data.Dataset, tf.data.Dataset]:
-    """Train batches (shuffled every epoch) and validation batches: texts bucketed by length alike, or a
-    language model's windows of the text (all of one length)."""
-    if task.name == "language_model":
-        train, validation = (
-            language_model.windows(tokenized.token_ids(directory, split), task.window)
-            for split in ("train", "validation")
-        )
-        boundaries: list[int] = []
-    else:
-        train, validation = tokenized.split(directory, "train"), tokenized.split(directory, "validation")
-        boundaries = tokenized.length_boundaries(tokenized.lengths(directory, "train"), trainer.length_buckets)
-    return (
-        tokenized.batches(train, trainer.batch_size, shuffle=shuffle, bucket_boundaries=boundaries),
-        tokenized.batches(validation, trainer.batch_size, bucket_boundaries=boundaries),
+    """The ``task``'s train and validation batches of ``paths.tokenized``, in the trainer's batch size and buckets."""
+    return task.batches(
+        cfg.paths.tokenized,
+        batch_size=cfg.trainer.batch_size,
+        shuffle=shuffle,
+        length_buckets=cfg.trainer.length_buckets,
     )
 
 
@@ -188,8 +206,10 @@ def kernel(model: DictConfig) -> str:
     return "fused" if fusable and tf.config.list_physical_devices("GPU") else "cells"
 
 
-def build_model(cfg: DictConfig, *, steps_per_epoch: int, pretrained: vectors.Pretrained | None = None) -> keras.Model:
-    """The classifier or language model ``cfg.model`` describes, its embedding started from ``pretrained``,
+def build_model(
+    cfg: DictConfig, task: tasks.Task, *, steps_per_epoch: int, pretrained: vectors.Pretrained | None = None
+) -> keras.Model:
+    """The ``task``'s model as ``cfg.model`` describes it, its embedding started from ``pretrained``,
     compiled with the trainer's optimizer and schedule."""
     trainer, meta = cfg.trainer, tokenized.meta(cfg.paths.tokenized)
     arguments: dict[str, Any] = {**OmegaConf.to_container(cfg.model), "kernel": kernel(cfg.model)}  # type: ignore[dict-item]
@@ -200,15 +220,7 @@ def build_model(cfg: DictConfig, *, steps_per_epoch: int, pretrained: vectors.Pr
             "embedding_weights": pretrained.matrix,
             "train_embedding": not cfg.model.freeze_vectors,
         }
-    metrics: list[keras.metrics.Metric] = []
-    if cfg.task.name == "language_model":
-        del arguments["bidirectional"], arguments["pooling"]  # the schema holds them at false and last
-        model = models.build_language_model(vocab_size=meta.vocab_size, seed=trainer.seed, **arguments)
-        metrics = [language_model.BitsPerToken(), language_model.Perplexity()]
-    else:
-        model = models.build_classifier(
-            vocab_size=meta.vocab_size, num_classes=len(meta.label_names), seed=trainer.seed, **arguments
-        )
+    model = task.build_model(vocab_size=meta.vocab_size, label_names=meta.label_names, seed=trainer.seed, **arguments)
     optimizer = training.make_optimizer(
         name=trainer.optimizer,
         learning_rate=trainer.learning_rate,
@@ -220,7 +232,11 @@ def build_model(cfg: DictConfig, *, steps_per_epoch: int, pretrained: vectors.Pr
         weight_decay=trainer.weight_decay,
     )
     training.compile_classifier(
-        model, optimizer, label_smoothing=trainer.label_smoothing, jit_compile=trainer.jit_compile, metrics=metrics
+        model,
+        optimizer,
+        label_smoothing=trainer.label_smoothing,
+        jit_compile=trainer.jit_compile,
+        metrics=task.metrics(),
     )
     return model
 
@@ -243,11 +259,11 @@ def fitter(trainer: DictConfig, strategy: tf.distribute.Strategy) -> Fit:
 
 
 def train_as_chief(
-    cfg: DictConfig, fit: Fit, model: keras.Model, shuffle: Callback, coverage: dict[str, float]
+    cfg: DictConfig, fit: Fit, model: keras.Model, callbacks: list[Callback], coverage: dict[str, float]
 ) -> None:
-    """Fit ``model`` (``fit`` holds it and the data), resuming a killed attempt at the same config;
-    publish the model, history and MLflow run. ``paths.checkpoints`` is held meanwhile: a second
-    training in the same place stops at once, before it touches anything."""
+    """Fit ``model`` (``fit`` holds it and the data) with the task's ``callbacks``, resuming a killed
+    attempt at the same config; publish the model, history and MLflow run. ``paths.checkpoints`` is
+    held meanwhile: a second training in the same place stops at once, before it touches anything."""
     checkpoints, config_fingerprint = Path(cfg.paths.checkpoints), fingerprint(cfg)
     with exclusive(checkpoints):
         write_json(Path(cfg.paths.metrics) / "vectors.json", coverage)
@@ -263,41 +279,14 @@ def train_as_chief(
                 log_run_inputs(cfg)
                 mlflow.log_metrics({f"vectors_{name}": value for name, value in coverage.items()})
             history_csv = checkpoints / "training.csv"
-            callbacks = [shuffle, tracking.EpochLogger(log_learning_rate=cfg.trainer.schedule != "constant")]
-            if cfg.task.name == "language_model" and cfg.task.samples:
-                callbacks.append(tracking.SampleLogger(sampler(cfg, model)))
-            fit(history_csv=history_csv, backup_dir=checkpoints / "backup", callbacks=callbacks)
+            logger = tracking.EpochLogger(log_learning_rate=cfg.trainer.schedule != "constant")
+            fit(history_csv=history_csv, backup_dir=checkpoints / "backup", callbacks=[*callbacks, logger])
             # Trained on Keras's fused layers or not, the published model holds our cells (the same weights), so
             # that evaluate's gradient by lag, the gate view and export read one kind of model
             (convert.from_keras(model) if kernel(cfg.model) == "fused" else model).save(out / "model.keras")
             publish_history(history_csv, Path(cfg.paths.plots) / "training.csv")
         shutil.rmtree(checkpoints, ignore_errors=True)
     log.info("trained %s; model in %s", model.name, cfg.paths.models)
-
-
-def sampler(cfg: DictConfig, model: keras.Model) -> Callable[[], str]:
-    """What :class:`textrnn.tracking.SampleLogger` logs after an epoch: ``task.samples`` texts the model
-    generates from ``task.sample_prompt``, each after a header naming its seed."""
-    directory, task = cfg.paths.tokenized, cfg.task
-    spec = vectorize.TokenizerSpec(**tokenized.tokenizer_settings(directory))
-    vocabulary = tokenized.vocabulary(directory)
-    generator = language_model.Generator(model, spec.layer(vocabulary), vocabulary, split=spec.split)
-
-    def sample() -> str:
-        texts = []
-        for seed in range(task.samples):
-            out = generator.generate(
-                tf.constant(task.sample_prompt),
-                task.sample_length,
-                task.sample_temperature,
-                0,
-                tf.constant(seed, tf.int64),
-            )
-            header = f"--- seed {seed}, temperature {task.sample_temperature}"
-            texts.append(f"{header}\n{task.sample_prompt}{out['text'].numpy().decode()}\n")
-        return "\n".join(texts)
-
-    return sample
 
 
 def train_as_worker(cfg: DictConfig, fit: Fit, shuffle: Callback) -> None:

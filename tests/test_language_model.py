@@ -93,14 +93,20 @@ def test_relative_data_paths_are_read_from_the_project_dvc_names(tmp_path, monke
     [
         (["task=language_model"], "plain text (source text) goes with task=language_model only"),
         (["dataset=tinyshakespeare"], "use task=language_model (or experiment=tinyshakespeare)"),
-        (["experiment=tinyshakespeare", "model.bidirectional=true"], "model.bidirectional = True: a language model"),
-        (["experiment=tinyshakespeare", "model.pooling=max"], "model.pooling = 'max': a language model"),
+        (
+            ["experiment=tinyshakespeare", "model.bidirectional=true"],
+            "model.bidirectional = True: the language_model task allows only bidirectional=false",
+        ),
+        (
+            ["experiment=tinyshakespeare", "model.pooling=max"],
+            "model.pooling = 'max': the language_model task allows only pooling=last",
+        ),
         (
             ["experiment=tinyshakespeare", "tokenizer.max_length=100"],
             "reads its corpus whole; set tokenizer.max_length=null",
         ),
         (["tokenizer.max_length=null"], "a classifier cuts served texts at a length"),
-        (["experiment=tinyshakespeare", "task.window=1"], "task.window = 1: must be an integer ≥ 2"),
+        (["experiment=tinyshakespeare", "task.window=1"], "task.window must be an integer ≥ 2, got 1"),
     ],
 )
 def test_configs_a_language_model_cannot_run_are_one_line(overrides, message):

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from pipelines import train
+from pipelines.common import task_of
 
 import keras
 import mlflow
@@ -35,8 +36,9 @@ def test_the_custom_loop_follows_fit_on_one_device(tokenized, tmp_path):
     ):
         keras.utils.set_random_seed(cfg.trainer.seed)
         shuffle = EpochShuffle(cfg.trainer.seed)
-        train_batches, validation_batches = train.batches(cfg.paths.tokenized, cfg.task, cfg.trainer, shuffle)
-        model = train.build_model(cfg, steps_per_epoch=int(train_batches.cardinality()))
+        task = task_of(cfg)
+        train_batches, validation_batches = train.batches(cfg, task, shuffle)
+        model = train.build_model(cfg, task, steps_per_epoch=int(train_batches.cardinality()))
         runs[name] = fit(
             model,
             train_batches,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelines import common, compose
-from pipelines.common import CONF_DIR, compose_config, load_config
+from pipelines.common import CONF_DIR, compose_config, load_config, task_of
 
 import pytest
 import yaml
@@ -53,7 +53,7 @@ def test_every_config_file_builds_its_library_objects(choice, tmp_path):
     cfg.paths.tokenized = str(tmp_path)
     distribute.set_precision(cfg.trainer.precision)
     try:
-        model = train.build_model(cfg, steps_per_epoch=10)
+        model = train.build_model(cfg, task_of(cfg), steps_per_epoch=10)
     finally:
         distribute.set_precision("float32")
     optimizer = getattr(model.optimizer, "inner_optimizer", model.optimizer)  # mixed_float16: loss scaling around it

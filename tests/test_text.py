@@ -174,7 +174,7 @@ print(json.dumps({
 def test_wordpiece_reads_an_unseen_word_as_its_pieces_in_the_saved_model(options_run, tmp_path):
     cfg, _ = options_run
     directory = cfg.paths.tokenized
-    layer = vectorize.TokenizerSpec(**tokenized.tokenizer_settings(directory)).layer(tokenized.vocabulary(directory))
+    layer = vectorize.TokenizerSpec.load(directory).layer(tokenized.vocabulary(directory))
     vocabulary = layer.get_vocabulary()
     assert vocabulary[:2] == ["[PAD]", "[UNK]"] and len(vocabulary) <= 600
     assert (Path(cfg.paths.tokenized) / "vocabulary.txt").read_text().splitlines() == vocabulary

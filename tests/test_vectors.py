@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from pipelines import train
+from pipelines.common import task_of
 
 import keras
 import numpy as np
@@ -100,7 +101,8 @@ def test_the_trained_embedding_starts_from_the_vectors_and_frozen_stays_there(to
     words = vocabulary(cfg.paths.tokenized)
     rows = [words.index(word) for word in held]
     pretrained = train.pretrained_vectors(cfg)
-    before = train.build_model(cfg, steps_per_epoch=10, pretrained=pretrained).get_layer("embedding").get_weights()[0]
+    model = train.build_model(cfg, task_of(cfg), steps_per_epoch=10, pretrained=pretrained)
+    before = model.get_layer("embedding").get_weights()[0]
     np.testing.assert_array_equal(before[rows], np.stack(list(held.values())))  # before any training
     train.main(cfg)
     after = models.load(Path(cfg.paths.models) / "model.keras").get_layer("embedding").get_weights()[0]

@@ -157,7 +157,7 @@ def gates(text: str, model: Path, tokenized_dir: Path, output: Path) -> int:
     from textrnn import models, tokenized, vectorize
 
     vocabulary = tokenized.vocabulary(tokenized_dir)
-    spec = vectorize.TokenizerSpec(**tokenized.tokenizer_settings(tokenized_dir))
+    spec = vectorize.TokenizerSpec.load(tokenized_dir)
     ids = spec.layer(vocabulary)([text])[0].numpy()[: spec.max_length].tolist()
     if not ids:
         raise TextrnnError(f"TEXT {text!r}: no tokens in it after tokenization; give a text with words")

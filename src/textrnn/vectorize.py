@@ -9,12 +9,14 @@ registers its ops) before ``tf.saved_model.load``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from textrnn import tokenized
 from textrnn.errors import TextrnnError
 
 OOV_ID = 1  # TextVectorization: 0 is padding, 1 is the out-of-vocabulary token
@@ -47,6 +49,11 @@ class TokenizerSpec:
             raise ValueError(f"max_length must be a positive integer, got {self.max_length}")
         if self.max_tokens is not None and self.max_tokens < 3:
             raise ValueError(f"max_tokens must be None or at least 3 (padding, [UNK], a word), got {self.max_tokens}")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TokenizerSpec:
+        """The spec that tokenized the data in ``directory`` (stage tokenize's output)."""
+        return cls(**tokenized.tokenizer_settings(directory))
 
     def layer(self, vocabulary: list[str] | None = None, *, ragged: bool = True) -> keras.layers.Layer:
         """The tokenizer: ragged ids for encoding datasets, padded to ``max_length`` for serving.

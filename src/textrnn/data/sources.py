@@ -34,7 +34,7 @@ def _is_gzip(path: Path) -> bool:
         return handle.read(2) == b"\x1f\x8b"
 
 
-def _open(path: Path, mode: str, **text_args: Any) -> IO[Any]:
+def open_file(path: Path, mode: str, **text_args: Any) -> IO[Any]:
     """``path`` opened as ``open`` would, decompressed where it is gzip (told by its bytes, not its name)."""
     if _is_gzip(path):
         return gzip.open(path, mode if "b" in mode else mode + "t", **text_args)
@@ -138,7 +138,7 @@ def read_labelled_file(
 def _decode_error(path: Path, encoding: str, err: UnicodeDecodeError) -> str:
     """Where the first undecodable byte is: line and byte offset in the file (the decoder's is per chunk)."""
     offset = 0
-    with _open(path, "rb") as handle:
+    with open_file(path, "rb") as handle:
         for line_number, line in enumerate(handle, start=1):
             try:
                 line.decode(encoding)
@@ -166,7 +166,7 @@ def _table_rows(
     path: Path, file_format: str, encoding: str, text_column: str, label_column: str
 ) -> Iterator[tuple[int, str, str]]:
     csv.field_size_limit(sys.maxsize)  # the default, 131,072 characters, is shorter than some reviews
-    with _open(path, "r", newline="", encoding=encoding) as handle:
+    with open_file(path, "r", newline="", encoding=encoding) as handle:
         if file_format == "tsv":  # TSV as GLUE writes it: no quoting, quotes are text
             reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         else:
@@ -218,7 +218,7 @@ def _holds_rows(row: list[str], dialect: type[csv.Dialect] | csv.Dialect, width:
 
 
 def _jsonl_rows(path: Path, encoding: str, text_column: str, label_column: str) -> Iterator[tuple[int, str, str]]:
-    with _open(path, "r", encoding=encoding) as handle:
+    with open_file(path, "r", encoding=encoding) as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -428,7 +428,7 @@ def _read_text(path: Path, encoding: str) -> str:
     if path.is_dir():
         raise TextrnnError(f"{path}: is a directory; list the text files in it in dataset.files")
     try:
-        with _open(path, "r", encoding=encoding, newline=None) as handle:
+        with open_file(path, "r", encoding=encoding, newline=None) as handle:
             text = handle.read()
     except FileNotFoundError:
         raise TextrnnError(f"{path}: no such file; fix dataset.files or create the file") from None

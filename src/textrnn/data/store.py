@@ -76,3 +76,9 @@ def load_split(directory: str | Path, split: str) -> tf.data.Dataset:
 
 def label_names(directory: str | Path) -> list[str]:
     return list(builder(directory).info.features["label"].names)
+
+
+def texts(directory: str | Path, split: str, limit: int | None = None) -> list[str]:
+    """The texts of ``split`` (the first ``limit`` of them, if given), in order."""
+    rows = load_split(directory, split)
+    return [row["text"].decode() for row in (rows if limit is None else rows.take(limit)).as_numpy_iterator()]
