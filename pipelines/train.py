@@ -87,6 +87,7 @@ def learning_curves(history_csv: Path) -> Figure:
 def main(cfg: DictConfig) -> None:
     trainer, task = cfg.trainer, task_of(cfg)
     check_vectors(cfg.model)
+    language = pretrained_language_model(cfg)
     cluster = cluster_config(trainer)
     strategy = set_up_runtime(trainer, cluster)
     shuffle = tokenized.EpochShuffle(trainer.seed)
@@ -94,7 +95,8 @@ def main(cfg: DictConfig) -> None:
     pretrained = pretrained_vectors(cfg)
     with strategy.scope():
         model = build_model(cfg, task, steps_per_epoch=int(train_batches.cardinality()), pretrained=pretrained)
-        start_from_language_model(cfg, model)
+        if language is not None:
+            start_from(language, model, cfg.paths.pretrained)
     fit = functools.partial(fitter(trainer, strategy), model, train_batches, validation_batches)
     if distribute.is_chief(cluster):
         coverage = pretrained.coverage(tokenized.token_ids(cfg.paths.tokenized, "train")) if pretrained else {}
@@ -129,11 +131,11 @@ def pretrained_vectors(cfg: DictConfig) -> vectors.Pretrained | None:
     return pretrained
 
 
-def start_from_language_model(cfg: DictConfig, model: keras.Model) -> None:
-    """Where ``pretrain`` names a corpus, ``model``'s embedding and recurrent layers from the language
-    model stage ``pretrain`` wrote into ``paths.pretrained``, trained with the same vocabulary."""
+def pretrained_language_model(cfg: DictConfig) -> keras.Model | None:
+    """Where ``pretrain`` names a corpus, the language model stage ``pretrain`` wrote into
+    ``paths.pretrained``, checked to have been trained on ``paths.tokenized``'s vocabulary."""
     if not (cfg.pretrain.files or cfg.pretrain.train_split):
-        return
+        return None
     directory = Path(cfg.paths.pretrained)
     if not (directory / "model.keras").is_file():
         raise TextrnnError(
@@ -145,12 +147,15 @@ def start_from_language_model(cfg: DictConfig, model: keras.Model) -> None:
             f"paths.pretrained = {cfg.paths.pretrained!r}: its language model was trained on another vocabulary "
             f"than {cfg.paths.tokenized}'s; run `dvc repro pretrain` to pretrain on this one"
         )
+    return models.load(directory / "model.keras")
+
+
+def start_from(language: keras.Model, model: keras.Model, where: str) -> None:
+    """``model``'s embedding and recurrent layers from the pretrained ``language`` model (read from ``where``)."""
     try:
-        copied = pretraining.transfer(models.load(directory / "model.keras"), model)
+        copied = pretraining.transfer(language, model)
     except ValueError as err:
-        raise TextrnnError(
-            f"paths.pretrained = {cfg.paths.pretrained!r}: {err}; run `dvc repro pretrain` for this model"
-        ) from None
+        raise TextrnnError(f"paths.pretrained = {where!r}: {err}; run `dvc repro pretrain` for this model") from None
     log.info("started %s from the pretrained language model", ", ".join(copied))
 
 

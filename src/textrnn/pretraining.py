@@ -153,23 +153,23 @@ class SampledSoftmaxTrainer(keras.Model):
 
 
 def transfer(source: keras.Model, target: keras.Model) -> list[str]:
-    """Copy the pretrained ``source``'s embedding and recurrent layers into ``target`` (the layers of
-    the same names: ``embedding``, ``<family>_<i>``); the names of the layers copied.
+    """Copy the pretrained ``source``'s embedding and recurrent layers — every layer with weights
+    but its ``head`` — into ``target``'s layers of the same names (``embedding``, ``<family>_<i>``);
+    their names.
 
-    Raises ``ValueError`` where a layer's weights differ in shape — a vocabulary or architecture
-    other than the one pretrained — or ``target`` has none of them."""
+    Raises ``ValueError`` where ``target`` lacks one of them or its weights differ in shape: a
+    vocabulary or an architecture other than the one pretrained."""
     names = [layer.name for layer in source.layers if layer.weights and layer.name != "head"]
-    copied = []
     for name in names:
         try:
             layer = target.get_layer(name)
         except ValueError:
-            continue
+            raise ValueError(
+                f"target has no layer {name!r}, which source has: not the architecture pretrained"
+            ) from None
         shapes = [tuple(w.shape) for w in source.get_layer(name).weights], [tuple(w.shape) for w in layer.weights]
         if shapes[0] != shapes[1]:
             raise ValueError(f"source's layer {name!r} has weights of shapes {shapes[0]}, target's {shapes[1]}")
-        layer.set_weights(source.get_layer(name).get_weights())
-        copied.append(name)
-    if not copied:
-        raise ValueError(f"target has none of source's layers {names}: not the architecture pretrained")
-    return copied
+    for name in names:
+        target.get_layer(name).set_weights(source.get_layer(name).get_weights())
+    return names
