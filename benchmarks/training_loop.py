@@ -28,7 +28,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # as textrnn/__init__.py set
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from pipelines import train
-from pipelines.common import compose_config, task_of
+from pipelines.common import compose_config
+from pipelines.task import task_of
 
 import keras
 import tensorflow as tf

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.common import log, run, task_of
+from pipelines.common import log, run
+from pipelines.task import task_of
 
 from omegaconf import DictConfig
 

@@ -23,7 +23,6 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from textrnn import tasks
 from textrnn.atomic import refusal
 from textrnn.errors import TextrnnError
 
@@ -55,11 +54,6 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
         raise TextrnnError(f"conf/: {message}") from None
     schema.validate(cfg)
     return cfg
-
-
-def task_of(cfg: DictConfig) -> tasks.Task:
-    """The task ``cfg.task`` describes (checked by :func:`pipelines.schema.validate`)."""
-    return tasks.make(OmegaConf.to_container(cfg.task))  # type: ignore[arg-type]
 
 
 def yaml_error(err: yaml.YAMLError) -> str:

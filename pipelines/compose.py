@@ -12,6 +12,7 @@ conf/ was edited since, and conf/ is composed again — with the overrides given
 from __future__ import annotations
 
 from pipelines.common import PARAMS_FILE, checked_params, cli, compose_config, conf_digest, log, read_params
+from pipelines.task import task_of
 
 from omegaconf import OmegaConf
 
@@ -27,6 +28,7 @@ def main(argv: list[str]) -> None:
     else:
         cfg = compose_config(argv)
         log.info("composed conf/ into params.yaml (overrides: %s)", argv)
+    task_of(cfg)  # the task's keys, and what it needs of the rest
     cfg.conf_digest = digest
     header = "# Generated from conf/ by Hydra (stage `compose`, or `dvc exp run`). Edit conf/, not this file.\n"
     write_text(PARAMS_FILE, header + OmegaConf.to_yaml(cfg))

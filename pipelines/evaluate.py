@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipelines.common import log, run, task_of
+from pipelines.common import log, run
+from pipelines.task import task_of
 
 import keras
 import mlflow

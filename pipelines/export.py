@@ -20,7 +20,8 @@ from __future__ import annotations
 from importlib.metadata import version
 from pathlib import Path
 
-from pipelines.common import log, run, task_of
+from pipelines.common import log, run
+from pipelines.task import task_of
 
 import mlflow
 import pandas as pd

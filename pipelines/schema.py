@@ -11,7 +11,6 @@ first, validates what DVC wrote.
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import difflib
 import math
 import re
@@ -25,7 +24,6 @@ from urllib.parse import urlparse
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, MissingMandatoryValue, OmegaConfBaseException, ValidationError
 
-from textrnn import tasks
 from textrnn.errors import TextrnnError
 
 Check = tuple[Callable[[Any], bool], str]
@@ -307,7 +305,7 @@ DATASETS: dict[str, type] = {
 @dataclass
 class Config:
     """Everything but ``dataset`` and ``task``, whose keys depend on their ``source`` and ``name``
-    (see :data:`DATASETS`, and :data:`textrnn.tasks.TASKS`, whose classes' fields are a task's keys)."""
+    (see :data:`DATASETS`; ``task`` is checked by :func:`pipelines.task.task_of`)."""
 
     tokenizer: Tokenizer = MISSING
     model: Model = MISSING
@@ -326,9 +324,8 @@ def validate(cfg: DictConfig) -> None:
     if source not in DATASETS:
         raise TextrnnError(f"dataset.source = {source!r}: must be one of {', '.join(DATASETS)}")
     rest = OmegaConf.masked_copy(cfg, [key for key in cfg if key not in ("dataset", "task")])
-    _check(Config, rest, "")
-    _check(DATASETS[source], cfg.dataset, "dataset.")
-    _check_task(cfg)
+    check_section(Config, rest, "")
+    check_section(DATASETS[source], cfg.dataset, "dataset.")
     if cfg.trainer.jit_compile and cfg.trainer.deterministic:
         # Keras would quietly train without XLA: it turns jit_compile off under op determinism.
         raise TextrnnError(
@@ -389,48 +386,7 @@ def _check_cluster(trainer: DictConfig) -> None:
         )
 
 
-def _check_task(cfg: DictConfig) -> None:
-    """The task ``task.name`` picks — the one place the pipeline chooses by it: its keys are its class's
-    fields (:mod:`textrnn.tasks`), their values what its constructor takes; then what it needs of the
-    data, the tokenizer and the model."""
-    name = OmegaConf.select(cfg, "task.name")
-    if name not in tasks.TASKS:
-        choices = ", ".join(tasks.TASKS)
-        raise TextrnnError(f"task.name = {name!r}: must be one of {choices}; pick one with task=<name>")
-    task_class = tasks.TASKS[name]
-    schema = dataclasses.make_dataclass(
-        task_class.__name__, [("name", str)] + [(f.name, f.type, field(default=MISSING)) for f in fields(task_class)]
-    )
-    _check(schema, cfg.task, "task.")
-    try:
-        task = tasks.make(OmegaConf.to_container(cfg.task))  # type: ignore[arg-type]
-    except ValueError as err:
-        raise TextrnnError(f"task.{err}") from None
-    if task.reads_plain_text != (cfg.dataset.source == "text"):
-        plain = " or ".join(f"task={n}" for n, t in tasks.TASKS.items() if t.reads_plain_text)
-        fix = "a labelled dataset" if task.reads_plain_text else f"{plain} (or experiment=tinyshakespeare)"
-        raise TextrnnError(
-            f"task.name = {name!r}: dataset {cfg.dataset.name!r} has source {cfg.dataset.source}, and "
-            f"plain text (source text) goes with {plain} only; use {fix}"
-        )
-    if not task.reads_plain_text and cfg.tokenizer.max_length is None:
-        raise TextrnnError(
-            "tokenizer.max_length = None: a classifier cuts served texts at a length; set a number, e.g. 128"
-        )
-    if task.reads_plain_text and cfg.tokenizer.max_length is not None:
-        raise TextrnnError(
-            f"tokenizer.max_length = {cfg.tokenizer.max_length}: the {name} task reads its corpus whole; set "
-            "tokenizer.max_length=null"
-        )
-    for key, allowed in task.fixed_architecture.items():
-        if cfg.model[key] != allowed:
-            raise TextrnnError(
-                f"model.{key} = {cfg.model[key]!r}: the {name} task allows only {key}={str(allowed).lower()}; "
-                f"set model.{key}={str(allowed).lower()}"
-            )
-
-
-def _check(schema: type, cfg: DictConfig, prefix: str) -> None:
+def check_section(schema: type, cfg: DictConfig, prefix: str) -> None:
     """Types, unknown and missing keys (OmegaConf), then each field's range."""
     try:
         merged = OmegaConf.merge(OmegaConf.structured(schema), cfg)

@@ -35,7 +35,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from pipelines.common import git_commit, in_project, log, run, task_of
+from pipelines.common import git_commit, in_project, log, run
+from pipelines.task import task_of
 
 import keras
 import mlflow

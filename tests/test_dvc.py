@@ -22,16 +22,19 @@ from tests.conftest import ARTIFACTS, chromium, requires_chromium
 
 BIN = Path(sys.executable).parent
 # the README's comparison command
-COMPARE = "dvc exp show --only-changed --drop 'Created|State|Executor|^models$|^baseline$|^data/|vs_bow_(wins|losses)'"
+COMPARE = "dvc exp show --only-changed --drop 'Created|State|Executor|^(models|baseline|pretrained)$|^data/|vs_bow_(wins|losses)'"
 
 
 def test_dvc_yaml_paths_are_the_configured_paths():
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
     outs = {next(iter(o)) if isinstance(o, dict) else o for stage in stages.values() for o in stage.get("outs", [])}
     paths = compose_config().paths
-    assert {paths.ingested, paths.tokenized, paths.models, paths.saved_model} <= outs
+    assert {paths.ingested, paths.tokenized, paths.pretrained, paths.models, paths.saved_model} <= outs
+    assert {f"{paths.sources}/{kind}.json" for kind in ("dataset", "vectors", "pretrain")} <= outs
     metrics = {next(iter(m)) for stage in stages.values() for m in stage.get("metrics", [])}
-    assert {f"{paths.metrics}/{name}.json" for name in ("ingest", "baseline", "vectors", "evaluate")} == metrics
+    assert {
+        f"{paths.metrics}/{name}.json" for name in ("ingest", "baseline", "pretrain", "vectors", "evaluate")
+    } == metrics
     for key, writer in WRITERS.items():  # the stage a stage run out of order is told to run first
         assert paths[key] in [next(iter(o)) if isinstance(o, dict) else o for o in stages[writer]["outs"]], key
 
@@ -180,11 +183,42 @@ def test_editing_ones_own_data_file_reruns_ingest_and_what_follows(repo):
         edited = _run([dvc, "exp", "run", "-S", "dataset=myreviews"], repo, with_stderr=True)
         ran = re.findall(r"Running stage '(\w+)'", edited)  # ... then it reruns
         assert ran == ["compose", "sources", "ingest", "tokenize", "baseline", "train", "evaluate", "export"], edited
-        fingerprints = json.loads((repo / "data/sources.json").read_text())
+        fingerprints = json.loads((repo / "data/sources/dataset.json").read_text())
         assert list(fingerprints) == ["reviews.csv"] and len(fingerprints["reviews.csv"]) == 32
     finally:
         data.unlink()
         (repo / "conf/dataset/myreviews.yaml").unlink()
+        _run(["git", "checkout", "--", "params.yaml"], repo)
+
+
+@pytest.mark.slow
+def test_pretraining_is_cached_apart_from_the_classifier(repo):
+    """A tiny pretrain → classify through DVC; a new classifier seed reruns the classifier, not `pretrain`."""
+    words = ["fine", "dull", "film", "plot", "cast", "great", "bad", "story"]
+    lines = [json.dumps({"text": " ".join(words[(i * j) % 8] for j in range(12))}) for i in range(200)]
+    (repo / "corpus.jsonl").write_text("\n".join(lines) + "\n")
+    dvc = str(BIN / "dvc")
+    pretraining = [
+        "-S",
+        "pretrain.files=[corpus.jsonl]",
+        "-S",
+        "pretrain.train_split=true",
+        "-S",
+        "pretrain.num_sampled=16",
+    ]
+    try:
+        first = _run([dvc, "exp", "run", *pretraining], repo, with_stderr=True)
+        assert {"pretrain", "train", "evaluate"} <= set(re.findall(r"Running stage '(\w+)'", first)), first
+        assert "started embedding, lstm_0 from the pretrained language model" in first, first
+        metrics = json.loads((repo / "metrics/pretrain.json").read_text())
+        assert (
+            metrics["tokens"] > 2400 and metrics["tokens_per_second"] > 0
+        )  # 200 texts of 12 words and the train split's
+        reseeded = _run([dvc, "exp", "run", *pretraining, "-S", "trainer.seed=2"], repo, with_stderr=True)
+        assert re.findall(r"Running stage '(\w+)'", reseeded) == ["compose", "sources", "train", "evaluate", "export"]
+        assert "started embedding, lstm_0 from the pretrained language model" in reseeded, reseeded
+    finally:
+        (repo / "corpus.jsonl").unlink()
         _run(["git", "checkout", "--", "params.yaml"], repo)
 
 

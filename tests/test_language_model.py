@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 
 from pipelines.common import compose_config
+from pipelines.task import task_of
 
 import keras
 import numpy as np
@@ -111,7 +112,7 @@ def test_relative_data_paths_are_read_from_the_project_dvc_names(tmp_path, monke
 )
 def test_configs_a_language_model_cannot_run_are_one_line(overrides, message):
     with pytest.raises(TextrnnError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        compose_config(overrides)
+        task_of(compose_config(overrides))
 
 
 # -- windows and metrics -------------------------------------------------------------------------

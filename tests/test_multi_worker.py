@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from pipelines import train
-from pipelines.common import task_of
+from pipelines.task import task_of
 
 import keras
 import mlflow

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from pipelines import pretrain, train
-from pipelines.common import task_of
+from pipelines.task import task_of
 
 import keras
 import numpy as np

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pipelines import common, compose
-from pipelines.common import CONF_DIR, compose_config, load_config, task_of
+from pipelines.common import CONF_DIR, compose_config, load_config
+from pipelines.task import task_of
 
 import pytest
 import yaml
@@ -20,7 +21,10 @@ LANGUAGE_MODEL = {"task=language_model", "dataset=tinyshakespeare"}
 
 
 def composed(choice: str) -> DictConfig:
-    return compose_config(["experiment=tinyshakespeare", choice] if choice in LANGUAGE_MODEL else [choice])
+    """The config with ``choice``, its task checked too (as the `compose` stage does)."""
+    cfg = compose_config(["experiment=tinyshakespeare", choice] if choice in LANGUAGE_MODEL else [choice])
+    task_of(cfg)
+    return cfg
 
 
 @pytest.mark.parametrize("choice", CHOICES)
