@@ -22,7 +22,10 @@ from tests.conftest import ARTIFACTS, chromium, requires_chromium
 
 BIN = Path(sys.executable).parent
 # the README's comparison command
-COMPARE = "dvc exp show --only-changed --drop 'Created|State|Executor|^(models|baseline|pretrained)$|^data/|vs_bow_(wins|losses)'"
+COMPARE = (
+    "dvc exp show --only-changed "
+    "--drop 'Created|State|Executor|^(models|baseline|pretrained)$|^data/|vs_bow_(wins|losses)'"
+)
 
 
 def test_dvc_yaml_paths_are_the_configured_paths():
