@@ -75,7 +75,7 @@ def test_layer_matches_keras(ours_cls, keras_cls, keras_cell, kwargs, masked, in
 @pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "right_padded"])
 @pytest.mark.parametrize(("ours_cls", "keras_cls", "keras_cell"), KERAS_COUNTERPARTS)
 def test_cell_in_keras_rnn_matches_keras(ours_cls, keras_cls, keras_cell, masked, inputs, right_padded_mask):
-    ours = keras.layers.RNN(ours_cls.cell_class(H), return_sequences=True, return_state=True)
+    ours = keras.layers.RNN(type(ours_cls(H).cell)(H), return_sequences=True, return_state=True)
     reference = keras.layers.RNN(keras_cell(H), return_sequences=True, return_state=True)
     ours(inputs), reference(inputs)
     ours.set_weights(reference.get_weights())
@@ -348,6 +348,26 @@ def test_layers_forward_the_cells_arguments_and_route_the_rnns_and_the_layers(la
         layer.dropout = 0.5  # read-only, as keras.layers.LSTM's
     restored = layer_class.from_config(layer.get_config())
     assert restored.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize(
+    "layer_class", [layers.SimpleRNN, layers.LSTM, layers.GRU, layers.PeepholeLSTM, layers.LayerNormLSTM]
+)
+def test_help_shows_every_argument_of_the_cell_and_each_is_a_property(layer_class):
+    """As keras.layers.LSTM: the signature names every argument, the class has each as a property."""
+    import inspect
+    import pydoc
+
+    cell = layer_class(3).cell
+    cell_arguments = set(cell.get_config()) - {"name", "dtype", "trainable"}
+    signature = inspect.signature(layer_class)
+    assert cell_arguments <= set(signature.parameters), cell_arguments - set(signature.parameters)
+    for name in cell_arguments:
+        assert isinstance(inspect.getattr_static(layer_class, name), property), name
+    page = pydoc.render_doc(layer_class)
+    assert all(f"{name}:" in page for name in cell_arguments)  # the signature and the Args section
+    cell_config = layer_class.from_config(layer_class(3).get_config()).cell.get_config()
+    assert type(cell).from_config(cell.get_config()).get_config() == cell.get_config() == cell_config
 
 
 def test_a_two_dimensional_input_is_refused_by_the_input_spec():
