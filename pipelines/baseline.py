@@ -38,4 +38,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    run(main, __doc__, reads=("tokenized",), writes=("baseline",))
+    run(main, __doc__, reads=("tokenized",), writes=("baseline",), section="baseline")

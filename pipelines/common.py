@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from pipelines import schema
@@ -24,7 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from textrnn.atomic import refusal
-from textrnn.errors import TextrnnError
+from textrnn.errors import ArgumentError, TextrnnError
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
@@ -148,6 +148,18 @@ def cli(main: Callable[[list[str]], None], doc: str | None) -> None:
         sys.exit(2)
 
 
+def config_key(values: DictConfig, section: str, renamed: Mapping[str, str]) -> Callable[[str], str]:
+    """How a library argument is shown to a user of ``section``: as its key there (``dataset.encoding``),
+    where it has one; else as the argument, in backticks."""
+
+    def key(argument: str) -> str:
+        head, dot, rest = argument.partition(".")
+        head = renamed.get(head, head)
+        return f"{section}.{head}{dot}{rest}" if head in values else f"`{argument}`"
+
+    return key
+
+
 # The stage that writes each of the paths that later stages read
 WRITERS = {
     "ingested": "ingest",
@@ -190,16 +202,29 @@ def check_outputs(cfg: DictConfig, writes: Sequence[str]) -> None:
 
 
 def run(
-    stage: Callable[[DictConfig], None], doc: str | None, *, reads: Sequence[str] = (), writes: Sequence[str] = ()
+    stage: Callable[[DictConfig], None],
+    doc: str | None,
+    *,
+    reads: Sequence[str] = (),
+    writes: Sequence[str] = (),
+    section: str | None = None,
+    renamed: Mapping[str, str] | None = None,
 ) -> None:
     """Run a stage on params.yaml, or on conf/ composed with the command line's overrides, once the
     earlier stages' outputs it ``reads`` (keys of ``paths``) are there and the directories it
-    ``writes`` whole (see :func:`check_outputs`) are its to replace."""
+    ``writes`` whole (see :func:`check_outputs`) are its to replace. The library's arguments that
+    its errors name are shown as the keys of ``section`` they come from (``renamed`` maps an argument
+    to a key of another name: ``file_format`` is ``dataset.format``)."""
 
     def main(argv: list[str]) -> None:
         cfg = load_config(argv)
         check_inputs(cfg, reads)
         check_outputs(cfg, writes)
-        stage(cfg)
+        try:
+            stage(cfg)
+        except ArgumentError as err:
+            if section is None:
+                raise
+            raise err.naming(config_key(cfg[section], section, renamed or {})) from None
 
     cli(main, doc)

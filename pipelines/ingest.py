@@ -95,4 +95,10 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    run(main, __doc__, writes=("ingested",))
+    run(
+        main,
+        __doc__,
+        writes=("ingested",),
+        section="dataset",
+        renamed={"file_format": "format", "name": "tfds_name", "paths": "files"},  # the library's arguments
+    )

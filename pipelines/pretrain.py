@@ -119,4 +119,4 @@ def build(cfg: DictConfig, *, vocab_size: int) -> keras.Model:
 
 
 if __name__ == "__main__":
-    run(main, __doc__, reads=("ingested", "tokenized"), writes=("pretrained",))
+    run(main, __doc__, reads=("ingested", "tokenized"), writes=("pretrained",), section="pretrain")

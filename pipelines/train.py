@@ -362,4 +362,4 @@ def publish_history(history_csv: Path, plots_csv: Path) -> None:
 
 
 if __name__ == "__main__":
-    run(main, __doc__, reads=("tokenized",), writes=("models", "checkpoints"))
+    run(main, __doc__, reads=("tokenized",), writes=("models", "checkpoints"), section="trainer")

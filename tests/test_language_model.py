@@ -52,7 +52,7 @@ def test_plain_text_is_cut_from_its_end_in_order(tmp_path):
 @pytest.mark.parametrize(
     ("content", "fractions", "message"),
     [
-        (None, {"validation": 0.1, "test": 0.1}, "no such file; fix dataset.files"),
+        (None, {"validation": 0.1, "test": 0.1}, "no such file; fix `paths`"),
         (" \n\n", {"validation": 0.1, "test": 0.1}, "holds no text"),
         ("text", {"validation": 0.1}, "needs validation and test, each in (0, 1)"),
         ("text", {"validation": 0.1, "test": 0.1, "dev": 0.1}, "and nothing else"),

@@ -247,7 +247,7 @@ def test_an_error_quoting_a_huge_field_is_cut_to_a_readable_line(tmp_path):
         )
     message = str(raised.value)
     assert len(message) <= MAX_MESSAGE and "\n" not in message
-    assert message.startswith(f"{wide}:1: no column 'text'") and message.endswith("in dataset.files")
+    assert message.startswith(f"{wide}:1: no column 'text'") and message.endswith("or this file's own in `files`")
 
 
 def test_a_loop_of_links_is_named_as_such_not_as_a_missing_file(tmp_path):
@@ -302,14 +302,26 @@ def test_the_configured_files_are_fingerprinted_for_ingest(tmp_path):
 
     data = tmp_path / "reviews.csv"
     data.write_text("label,text\npositive,fine\nnegative,dull\n")
-    cfg = compose_config(["dataset=sst2", f"dataset.files.train.path={data}", f"paths.sources={tmp_path / 's.json'}"])
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("fine 0.1 0.2\n")
+    cfg = compose_config(
+        [
+            "dataset=sst2",
+            f"dataset.files.train.path={data}",
+            f"paths.sources={tmp_path / 'sources'}",
+            f"model.pretrained_vectors={vectors}",
+            f"pretrain.files=[{tmp_path / 'corpus.txt'}]",
+        ]
+    )
     sources.main(cfg)
-    first = json.loads(Path(cfg.paths.sources).read_text())
+    first = json.loads((Path(cfg.paths.sources) / "dataset.json").read_text())
     assert set(first) == {str(data), cfg.dataset.files.test.path}
+    assert list(json.loads((Path(cfg.paths.sources) / "vectors.json").read_text())) == [str(vectors)]
+    assert json.loads((Path(cfg.paths.sources) / "pretrain.json").read_text()) == {str(tmp_path / "corpus.txt"): None}
     with data.open("a") as handle:
         handle.write("positive,great\n")
     sources.main(cfg)
-    second = json.loads(Path(cfg.paths.sources).read_text())
+    second = json.loads((Path(cfg.paths.sources) / "dataset.json").read_text())
     assert second[str(data)] != first[str(data)] and len(second[str(data)]) == 32
 
 
@@ -337,14 +349,14 @@ def test_gzip_json_lines_are_read_and_html_tags_dropped(tmp_path):
 
 
 def test_the_gradient_by_lag_reads_a_seeded_sample_of_a_large_test_split(pipeline_run, monkeypatch):
-    from pipelines import evaluate
+    from textrnn.tasks import base
 
     cfg, _ = pipeline_run
     test = tokenized.split(cfg.paths.tokenized, "test")
     count = len(tokenized.labels(cfg.paths.tokenized, "test"))
-    assert sum(len(b) for b in evaluate.analysis_batches(test, count, 16)) == count  # all of a small split
-    monkeypatch.setattr(evaluate, "ANALYSIS_TEXTS", 30)
-    first, again = ([row for batch in evaluate.analysis_batches(test, count, 16) for row in batch] for _ in range(2))
+    assert sum(len(b) for b in base.analysis_batches(test, count, 16)) == count  # all of a small split
+    monkeypatch.setattr(base, "ANALYSIS_TEXTS", 30)
+    first, again = ([row for batch in base.analysis_batches(test, count, 16) for row in batch] for _ in range(2))
     assert len(first) == 30 and all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
     every = [row for batch in tokenized.batches(test, 16).as_numpy_iterator() for row in batch[0]]
     assert not all(np.array_equal(a, b[: len(a)]) for a, b in zip(first, every, strict=False))  # not the first 30

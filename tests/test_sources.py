@@ -59,8 +59,8 @@ def test_tsv_keeps_quotes_as_text(tmp_path):
         ("", "csv", {}, r"a\.csv: the file is empty"),
         ('{"label": "positive", "text": "x"}\n{oops\n', "jsonl", {}, r"a\.jsonl:2: malformed JSON"),
         ('{"label": "positive"}\n', "jsonl", {}, r"a\.jsonl:1: no field 'text'"),
-        ("label,text\n", "xml", {}, r"dataset\.format: unknown format 'xml'"),
-        ("label,text\n1,x\n", "csv", {"label_values": ["1"]}, r"dataset\.label_values has 1 entries"),
+        ("label,text\n", "xml", {}, r"`file_format`: unknown format 'xml'"),
+        ("label,text\n1,x\n", "csv", {"label_values": ["1"]}, r"`label_values` has 1 entries"),
     ],
     ids=["missing_column", "unknown_label", "malformed_row", "empty_file", "bad_json", "missing_field",
          "unknown_format", "label_values_length"],
@@ -73,12 +73,12 @@ def test_bad_files_get_errors_naming_file_line_and_field(tmp_path, content, file
 
 
 def test_missing_file_and_wrong_encoding(tmp_path):
-    with pytest.raises(TextrnnError, match=r"nope\.csv: no such file; fix the path in conf/dataset"):
+    with pytest.raises(TextrnnError, match=r"nope\.csv: no such file; fix `files` or create the file"):
         _read(FileSpec(str(tmp_path / "nope.csv")))
     latin = tmp_path / "latin.csv"
     latin.write_bytes("label,text\npositive,caf\xe9\n".encode("latin-1"))
     with pytest.raises(
-        TextrnnError, match=r"latin\.csv:2: not valid utf-8 \(.* at byte 23 of the file\); set dataset\.encoding"
+        TextrnnError, match=r"latin\.csv:2: not valid utf-8 \(.* at byte 23 of the file\); set `encoding` to"
     ):
         _read(FileSpec(str(latin)))
     assert _read(FileSpec(str(latin)), encoding="latin-1") == [("café", 1)]
@@ -141,13 +141,13 @@ def test_a_jsonl_text_that_is_not_a_string_is_refused(tmp_path, value):
 
 
 def test_a_directory_is_named_as_one(tmp_path):
-    with pytest.raises(TextrnnError, match=r": is a directory; point the path in conf/dataset at a file"):
+    with pytest.raises(TextrnnError, match=r": is a directory; point `files` at a file"):
         _read(FileSpec(str(tmp_path)))
 
 
 def test_a_split_with_neither_file_nor_fraction_is_refused(tmp_path):
     spec = _write(tmp_path / "a.csv", "label,text\npositive,good\nnegative,bad\n")
-    with pytest.raises(TextrnnError, match=r"dataset: no test split: give dataset\.files\.test, or carve it out"):
+    with pytest.raises(TextrnnError, match=r"^no test split: give `files\.test`, or carve it out"):
         load_files(
             {"train": spec},
             label_names=LABELS,
@@ -248,12 +248,12 @@ def test_tfds_source_reads_a_prepared_dataset(tmp_path):
     assert (len(splits.train), len(splits.validation), len(splits.test)) == (15, 5, 6)
     assert splits.label_names == ("neg", "pos")
     assert sorted(splits.test) == sorted((f"review {i}", i % 2) for i in range(6))
-    with pytest.raises(TextrnnError, match=r"dataset\.text_key: TFDS dataset 'imdb_reviews' has no feature 'body'"):
+    with pytest.raises(TextrnnError, match=r"`text_key`: TFDS dataset 'imdb_reviews' has no feature 'body'"):
         load_tfds("imdb_reviews", data_dir=str(tmp_path), splits={}, text_key="body", label_key="label", download=False)
 
 
 def test_tfds_offline_and_unknown_names_fail_fast_with_a_fix(tmp_path):
-    with pytest.raises(TextrnnError, match=r"imdb_reviews.*point dataset.data_dir at"):
+    with pytest.raises(TextrnnError, match=r"imdb_reviews.*point `data_dir` at"):
         load_tfds("imdb_reviews", data_dir=str(tmp_path), splits={}, text_key="text", label_key="label", download=True)
     with pytest.raises(TextrnnError, match="not prepared in"):
         load_tfds("imdb_reviews", data_dir=str(tmp_path), splits={}, text_key="text", label_key="label", download=False)

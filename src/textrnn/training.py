@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from textrnn.atomic import write_json
-from textrnn.errors import TextrnnError
+from textrnn.errors import ArgumentError
 
 SCHEDULES = ("constant", "warmup_cosine", "reduce_on_plateau")
 
@@ -179,9 +179,9 @@ class FailOnDivergence(keras.callbacks.Callback):
         if math.isfinite(loss) and not exploded:
             return
         start = "" if self.first_loss is None else f" (it started at {self.first_loss:.4g})"
-        raise TextrnnError(
+        raise ArgumentError(
             f"training diverged: the loss is {loss:.4g}{start} at epoch {self.epoch + 1}, batch {batch + 1}; "
-            f"lower trainer.learning_rate or set trainer.clipnorm"
+            "lower the optimizer's `learning_rate`, or clip the gradients (`clipnorm`)"
         )
 
 

@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from textrnn.errors import TextrnnError
+from textrnn.errors import ArgumentError, TextrnnError
 
 SPLITS = ("train", "validation", "test")
 Example = tuple[str, int]
@@ -100,17 +100,17 @@ def read_labelled_file(
     label_column = spec.label_column or label_column
     spellings = [str(v) for v in (label_values if label_values is not None else label_names)]
     if len(spellings) != len(label_names):
-        raise TextrnnError(
-            f"dataset.label_values has {len(spellings)} entries but dataset.label_names has "
-            f"{len(label_names)}; give one value per label name, in the same order"
+        raise ArgumentError(
+            f"`label_values` has {len(spellings)} entries but `label_names` has {len(label_names)}; give one "
+            "value per label name, in the same order"
         )
     index = {value: i for i, value in enumerate(spellings)}
     if path.is_dir():
-        raise TextrnnError(f"{path}: is a directory; point the path in conf/dataset at a file")
+        raise ArgumentError(f"{path}: is a directory; point `files` at a file")
     try:
         path.stat()  # a link to nowhere is "no such file"; a loop of links, or no permission, says so
     except FileNotFoundError:
-        raise TextrnnError(f"{path}: no such file; fix the path in conf/dataset or create the file") from None
+        raise ArgumentError(f"{path}: no such file; fix `files` or create the file") from None
     except OSError as err:
         raise TextrnnError(f"{path}: cannot read it ({err.strerror}); check that it is a readable file") from None
     # a byte-order mark, as some editors write one, is not part of the header
@@ -118,18 +118,18 @@ def read_labelled_file(
     try:
         rows = list(_rows(path, file_format, reading, text_column, label_column))
     except UnicodeDecodeError as err:
-        raise TextrnnError(_decode_error(path, encoding, err)) from None
+        raise ArgumentError(_decode_error(path, encoding, err)) from None
     except (OSError, EOFError) as err:  # EOFError, gzip.BadGzipFile: a damaged gzip file
         reason = getattr(err, "strerror", None) or err
         raise TextrnnError(f"{path}: cannot read it ({reason}); check that it is a readable file") from None
     if not rows:
-        raise TextrnnError(f"{path}: a header but no examples; add rows or leave the file out of conf/dataset")
+        raise ArgumentError(f"{path}: a header but no examples; add rows or leave the file out of `files`")
     examples = []
     for line, text, label in rows:
         if label not in index:
-            raise TextrnnError(
+            raise ArgumentError(
                 f"{path}:{line}: unknown label {label!r} in column '{label_column}'; expected one of "
-                f"{spellings} — fix the row or set dataset.label_values / dataset.label_names"
+                f"{spellings} — fix the row or set `label_values` / `label_names`"
             )
         examples.append((HTML_TAG.sub(" ", text) if strip_html else text, index[label]))
     return examples
@@ -145,10 +145,10 @@ def _decode_error(path: Path, encoding: str, err: UnicodeDecodeError) -> str:
             except UnicodeDecodeError as bad:
                 return (
                     f"{path}:{line_number}: not valid {encoding} ({bad.reason} at byte {offset + bad.start} of the "
-                    f"file); set dataset.encoding to the file's encoding"
+                    f"file); set `encoding` to the file's encoding"
                 )
             offset += len(line)
-    return f"{path}: not valid {encoding} ({err.reason}); set dataset.encoding to the file's encoding"
+    return f"{path}: not valid {encoding} ({err.reason}); set `encoding` to the file's encoding"
 
 
 def _rows(
@@ -159,7 +159,7 @@ def _rows(
     elif file_format in ("csv", "tsv"):
         yield from _table_rows(path, file_format, encoding, text_column, label_column)
     else:
-        raise TextrnnError(f"dataset.format: unknown format {file_format!r}; use csv, tsv or jsonl")
+        raise ArgumentError(f"`file_format`: unknown format {file_format!r}; use csv, tsv or jsonl")
 
 
 def _table_rows(
@@ -177,9 +177,9 @@ def _table_rows(
         columns = {name.strip(): i for i, name in enumerate(header)}
         for wanted, field in ((text_column, "text_column"), (label_column, "label_column")):
             if wanted not in columns:
-                raise TextrnnError(
+                raise ArgumentError(
                     f"{path}:1: no column '{wanted}' (the header has {list(columns)}); "
-                    f"set dataset.{field} or the file's own {field} in dataset.files"
+                    f"set `{field}`, or this file's own in `files`"
                 )
         end = reader.line_num
         while True:
@@ -232,9 +232,8 @@ def _jsonl_rows(path: Path, encoding: str, text_column: str, label_column: str) 
                 raise TextrnnError(f"{path}:{line_number}: expected a JSON object, got {type(record).__name__}")
             for wanted, field in ((text_column, "text_column"), (label_column, "label_column")):
                 if wanted not in record:
-                    raise TextrnnError(
-                        f"{path}:{line_number}: no field '{wanted}' (the record has {list(record)}); "
-                        f"set dataset.{field}"
+                    raise ArgumentError(
+                        f"{path}:{line_number}: no field '{wanted}' (the record has {list(record)}); set `{field}`"
                     )
             if not isinstance(record[text_column], str):
                 raise TextrnnError(
@@ -377,18 +376,18 @@ def load_files(
     train, by row or by sentence (``split_by``, see :func:`split_off`)."""
     unknown = set(files) - set(SPLITS)
     if unknown:
-        raise TextrnnError(f"dataset.files: unknown split(s) {sorted(unknown)}; use {list(SPLITS)}")
+        raise ArgumentError(f"`files`: unknown split(s) {sorted(unknown)}; use {list(SPLITS)}")
     if "train" not in files:
-        raise TextrnnError("dataset.files: no 'train' file; every dataset needs one")
+        raise ArgumentError("`files`: no 'train' file; every dataset needs one")
     read = {
         name: read_labelled_file(spec, label_names=label_names, **read_args)  # type: ignore[arg-type]
         for name, spec in files.items()
     }
     absent = [name for name in SPLITS if name not in read and name not in split_fractions]
     if absent:
-        raise TextrnnError(
-            f"dataset: no {' or '.join(absent)} split: give dataset.files.{absent[0]}, or carve it out of train "
-            f"with dataset.split_fractions.{absent[0]} (e.g. 0.1)"
+        raise ArgumentError(
+            f"no {' or '.join(absent)} split: give `files.{absent[0]}`, or carve it out of train "
+            f"with `split_fractions.{absent[0]}` (e.g. 0.1)"
         )
     missing = {name: split_fractions[name] for name in SPLITS if name not in read}
     train, carved = split_off(read["train"], missing, split_seed, by=split_by) if missing else (read["train"], {})
@@ -408,15 +407,15 @@ def load_text(paths: Sequence[str], *, split_fractions: Mapping[str, float], enc
     example labelled 0, the one class :data:`TEXT_LABEL`. Line endings are read as ``\\n``.
     """
     if not paths:
-        raise TextrnnError("dataset.files: no files; list the plain-text files to read, e.g. [corpus.txt]")
+        raise ArgumentError("`paths`: no files; list the plain-text files to read, e.g. [corpus.txt]")
     unknown = set(split_fractions) - {"validation", "test"}
     if unknown or not all(0.0 < split_fractions.get(name, 0.0) < 1.0 for name in ("validation", "test")):
-        raise TextrnnError(
-            f"dataset.split_fractions = {dict(split_fractions)}: plain text needs validation and test, each in (0, 1), "
+        raise ArgumentError(
+            f"`split_fractions` = {dict(split_fractions)}: plain text needs validation and test, each in (0, 1), "
             "and nothing else, e.g. {validation: 0.05, test: 0.1}"
         )
     if sum(split_fractions.values()) >= 1.0:
-        raise TextrnnError(f"dataset.split_fractions {dict(split_fractions)} add up to 1 or more; keep them below 1")
+        raise ArgumentError(f"`split_fractions` {dict(split_fractions)} add up to 1 or more; keep them below 1")
     text = "".join(_read_text(Path(path), encoding) for path in paths)
     test_start = round(len(text) * (1.0 - split_fractions["test"]))
     validation_start = test_start - round(len(text) * split_fractions["validation"])
@@ -426,19 +425,19 @@ def load_text(paths: Sequence[str], *, split_fractions: Mapping[str, float], enc
 
 def _read_text(path: Path, encoding: str) -> str:
     if path.is_dir():
-        raise TextrnnError(f"{path}: is a directory; list the text files in it in dataset.files")
+        raise ArgumentError(f"{path}: is a directory; list the text files in it in `paths`")
     try:
         with open_file(path, "r", encoding=encoding, newline=None) as handle:
             text = handle.read()
     except FileNotFoundError:
-        raise TextrnnError(f"{path}: no such file; fix dataset.files or create the file") from None
+        raise ArgumentError(f"{path}: no such file; fix `paths` or create the file") from None
     except UnicodeDecodeError as err:
         raise TextrnnError(_decode_error(path, encoding, err)) from None
     except (OSError, EOFError) as err:  # EOFError, gzip.BadGzipFile: a damaged gzip file
         reason = getattr(err, "strerror", None) or err
         raise TextrnnError(f"{path}: cannot read it ({reason}); check that it is a readable file") from None
     if not text.strip():
-        raise TextrnnError(f"{path}: holds no text; give it some or leave it out of dataset.files")
+        raise ArgumentError(f"{path}: holds no text; give it some or leave it out of `paths`")
     return text
 
 
@@ -465,52 +464,50 @@ def load_tfds(
     try:
         builder = tfds.builder(name, data_dir=data_dir)
     except Exception as err:  # TFDS raises several types for unknown names
-        raise TextrnnError(
-            f"dataset.tfds_name: no TFDS dataset {name!r} ({type(err).__name__}); check the name "
+        raise ArgumentError(
+            f"`name`: no TFDS dataset {name!r} ({type(err).__name__}); check the name "
             f"against `tfds.list_builders()` or use a files dataset"
         ) from None
     if not builder.is_prepared():
         if not download:
-            raise TextrnnError(
-                f"TFDS dataset {name!r} is not prepared in {builder.data_dir}; set dataset.download=true "
-                f"or point dataset.data_dir at a prepared copy"
+            raise ArgumentError(
+                f"TFDS dataset {name!r} is not prepared in {builder.data_dir}; set `download` to true "
+                f"or point `data_dir` at a prepared copy"
             )
         offline_hint = (
             f"offline, prepare it on a machine with internet (`tfds build {name}`) and point "
-            f"dataset.data_dir at the copy, or use a files dataset"
+            f"`data_dir` at the copy, or use a files dataset"
         )
         hosts = sorted({urlparse(url).hostname or "" for url in builder.url_infos or {}} - {""})
         if hosts and not any(_resolves(host) for host in hosts):  # TFDS would retry for minutes
-            raise TextrnnError(
+            raise ArgumentError(
                 f"cannot download TFDS dataset {name!r}: no address for {', '.join(hosts)}; {offline_hint}"
             )
         try:
             builder.download_and_prepare()
         except Exception as err:  # connection, DNS or download errors
-            raise TextrnnError(
+            raise ArgumentError(
                 f"could not download TFDS dataset {name!r} ({type(err).__name__}); {offline_hint}"
             ) from None
     features = builder.info.features
     for key, field in ((text_key, "text_key"), (label_key, "label_key")):
         if key not in features:
-            raise TextrnnError(
-                f"dataset.{field}: TFDS dataset {name!r} has no feature {key!r} (it has {list(features)})"
-            )
+            raise ArgumentError(f"`{field}`: TFDS dataset {name!r} has no feature {key!r} (it has {list(features)})")
     label_names = tuple(features[label_key].names)
     loaded = {}
     for ours, spec in splits.items():
         try:
             dataset = builder.as_dataset(split=spec)
         except Exception as err:
-            raise TextrnnError(f"dataset.splits.{ours}: TFDS cannot read split {spec!r} of {name!r}: {err}") from None
+            raise ArgumentError(f"`splits.{ours}`: TFDS cannot read split {spec!r} of {name!r}: {err}") from None
         loaded[ours] = [(row[text_key].decode("utf-8"), int(row[label_key])) for row in tfds.as_numpy(dataset)]
     for ours, examples in loaded.items():
         if any(label < 0 for _, label in examples):
-            raise TextrnnError(
-                f"dataset.splits.{ours}: TFDS split {splits[ours]!r} of {name!r} is unlabelled (label -1); "
+            raise ArgumentError(
+                f"`splits.{ours}`: TFDS split {splits[ours]!r} of {name!r} is unlabelled (label -1); "
                 f"use a labelled split"
             )
     missing = [s for s in SPLITS if s not in loaded]
     if missing:
-        raise TextrnnError(f"dataset.splits: give a TFDS split for {missing}, e.g. train: 'train[:90%]'")
+        raise ArgumentError(f"`splits`: give a TFDS split for {missing}, e.g. train: 'train[:90%]'")
     return Splits(loaded["train"], loaded["validation"], loaded["test"], label_names)

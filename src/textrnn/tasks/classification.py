@@ -117,7 +117,7 @@ class Classification(Task):
         without textrnn) on the first :data:`PARITY_TEXTS` test texts — against the token ids tokenize
         stored for them, so that a tokenizer that encodes differently shows — and on an empty, a
         non-Latin and an over-long text."""
-        spec = vectorize.TokenizerSpec.of(directory)
+        spec = vectorize.TokenizerSpec.load(directory)
         vectorizer = spec.layer(tokenized.vocabulary(directory), ragged=False)
         label_names = tokenized.meta(directory).label_names
         texts = store.texts(ingested, "test", PARITY_TEXTS)
