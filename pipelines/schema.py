@@ -395,7 +395,12 @@ def check_section(schema: type, cfg: DictConfig, prefix: str) -> None:
         key = f"{prefix}{err.full_key}"
         known = [f"{prefix}{name}" for name in _keys(schema)]
         leaf = key.rpartition(".")[2]  # `seed` → `trainer.seed`, `dataset.seed`: the name moved into a section
-        nearest = [k for k in known if k.rpartition(".")[2] == leaf][:3] or difflib.get_close_matches(key, known, n=2)
+        siblings = [k for k in known if k.rpartition(".")[0] == key.rpartition(".")[0]]  # a typo stays in its section
+        nearest = (
+            [k for k in known if k.rpartition(".")[2] == leaf][:3]
+            or difflib.get_close_matches(key, siblings, n=2)
+            or difflib.get_close_matches(key, known, n=2)
+        )
         hint = f"did you mean {' or '.join(nearest)}?" if nearest else f"the keys here are {_siblings(key, known)}"
         raise TextrnnError(f"{key}: no such key; {hint}") from None
     except MissingMandatoryValue as err:

@@ -95,7 +95,10 @@ CLUSTER_KEYS = ("trainer.task_index", "trainer.checkpoint_every_n_steps", "train
         ("trainer.epoch=3", "trainer.epoch: no such key; did you mean trainer.epochs or trainer.warmup_epochs?"),
         ("+trainer.epoch=3", "trainer.epoch: no such key; did you mean trainer.epochs or trainer.warmup_epochs?"),
         ("+model.unit=3", "model.unit: no such key; did you mean model.units or model.dropout?"),
-        ("seed=7", "seed: no such key; did you mean trainer.seed or baseline.seed?"),  # the old top-level seed
+        (
+            "seed=7",
+            "seed: no such key; did you mean trainer.seed or baseline.seed or pretrain.seed?",
+        ),  # the old top-level seed
         ("model.pooling=sum", "model.pooling = 'sum': must be one of last, mean, max, attention"),
         (
             "tokenizer.split=wordpiece",
