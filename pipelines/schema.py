@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, MissingMandatoryValue, OmegaConfBaseException, ValidationError
 
+from textrnn import choices
 from textrnn.errors import TextrnnError
 
 Check = tuple[Callable[[Any], bool], str]
@@ -98,19 +99,18 @@ def int_range() -> Any:
 
 
 # Choices are Enums: OmegaConf refuses any other string and lists the members in its message.
-Family = Enum("Family", "simple_rnn lstm gru peephole_lstm layer_norm_lstm")
-Pooling = Enum("Pooling", "last mean max attention")
-Kernel = Enum("Kernel", "auto cells fused")
-FUSED_FAMILIES = ("lstm", "gru")  # the families Keras has fused (cuDNN) layers for: textrnn.models.FUSED
-Split = Enum("Split", "whitespace character wordpiece")
-Standardize = Enum("Standardize", "lower_and_strip_punctuation lower strip_punctuation")
-OptimizerName = Enum("OptimizerName", "adadelta adafactor adagrad adam adamax adamw ftrl lion muon nadam rmsprop sgd")
-Schedule = Enum("Schedule", "constant warmup_cosine reduce_on_plateau")
-Strategy = Enum("Strategy", "default mirrored multi_worker")
-Precision = Enum("Precision", "float32 mixed_float16 mixed_bfloat16")
+Family = Enum("Family", choices.FAMILIES)
+Pooling = Enum("Pooling", choices.POOLINGS)
+Kernel = Enum("Kernel", ("auto", *choices.KERNELS))  # auto: decided by the train stage (fused on a GPU)
+Split = Enum("Split", choices.SPLITS)
+Standardize = Enum("Standardize", choices.STANDARDIZE)
+OptimizerName = Enum("OptimizerName", choices.OPTIMIZERS)
+Schedule = Enum("Schedule", choices.SCHEDULES)
+Strategy = Enum("Strategy", choices.STRATEGIES)
+Precision = Enum("Precision", choices.PRECISIONS)
 Source = Enum("Source", "synthetic files tfds text")
-FileFormat = Enum("FileFormat", "csv tsv jsonl")
-SplitBy = Enum("SplitBy", "row sentence")
+FileFormat = Enum("FileFormat", choices.FILE_FORMATS)
+SplitBy = Enum("SplitBy", choices.SPLIT_BY)
 
 
 @dataclass
@@ -337,10 +337,10 @@ def validate(cfg: DictConfig) -> None:
             f"tokenizer.standardize = {cfg.tokenizer.standardize!r}: with tokenizer.split=wordpiece it must be "
             "lower or null (WordPiece splits punctuation off as tokens of its own); use tokenizer=wordpiece"
         )
-    if cfg.model.kernel == "fused" and (cfg.model.family not in FUSED_FAMILIES or cfg.model.recurrent_dropout):
+    if cfg.model.kernel == "fused" and (cfg.model.family not in choices.FUSED_FAMILIES or cfg.model.recurrent_dropout):
         setting = (
             f"model.family={cfg.model.family}"
-            if cfg.model.family not in FUSED_FAMILIES
+            if cfg.model.family not in choices.FUSED_FAMILIES
             else f"model.recurrent_dropout={cfg.model.recurrent_dropout}"
         )
         raise TextrnnError(

@@ -103,7 +103,8 @@ def repo(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_repro_runs_every_stage_then_nothing(repo):
-    assert _repro(repo) == ["compose", "sources", "ingest", "tokenize", "baseline", "train", "evaluate", "export"]
+    everything = ["compose", "sources", "ingest", "tokenize", "baseline", "pretrain", "train", "evaluate", "export"]
+    assert _repro(repo) == everything
     assert _repro(repo) == ["sources"]  # it fingerprints the data files at every run: none changed
     metrics = json.loads((repo / "metrics/evaluate.json").read_text())
     assert set(metrics) == {"accuracy", "macro_f1", "loss", "ece", "vs_bow_wins", "vs_bow_losses", "vs_bow_p_value"}
@@ -113,7 +114,7 @@ def test_repro_runs_every_stage_then_nothing(repo):
 def test_editing_tokenizer_conf_reruns_from_tokenize_on(repo):
     _repro(repo)
     _edit(repo / "conf/tokenizer/word.yaml", "max_length", 40)
-    assert _repro(repo) == ["compose", "sources", "tokenize", "baseline", "train", "evaluate", "export"]
+    assert _repro(repo) == ["compose", "sources", "tokenize", "baseline", "pretrain", "train", "evaluate", "export"]
 
 
 def _stale(repo: Path) -> set[str]:
@@ -181,7 +182,9 @@ def test_editing_ones_own_data_file_reruns_ingest_and_what_follows(repo):
         assert _stale(repo) == set()  # DVC cannot know before the fingerprints are taken ...
         edited = _run([dvc, "exp", "run", "-S", "dataset=myreviews"], repo, with_stderr=True)
         ran = re.findall(r"Running stage '(\w+)'", edited)  # ... then it reruns
-        assert ran == ["compose", "sources", "ingest", "tokenize", "baseline", "train", "evaluate", "export"], edited
+        assert ran == [
+            "compose", "sources", "ingest", "tokenize", "baseline", "pretrain", "train", "evaluate", "export"
+        ], edited  # fmt: skip
         fingerprints = json.loads((repo / "data/sources/dataset.json").read_text())
         assert list(fingerprints) == ["reviews.csv"] and len(fingerprints["reviews.csv"]) == 32
     finally:

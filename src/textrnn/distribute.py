@@ -26,10 +26,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from textrnn import choices
 from textrnn.errors import TextrnnError
-
-STRATEGIES = ("default", "mirrored", "multi_worker")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
 def split_cpu(count: int) -> None:
@@ -83,7 +81,7 @@ def make_strategy(
             )
             barrier(strategy)
         return strategy
-    raise ValueError(f"name must be one of {list(STRATEGIES)}, got {name!r}")
+    raise ValueError(f"name must be one of {list(choices.STRATEGIES)}, got {name!r}")
 
 
 def replica_sum(strategy: tf.distribute.Strategy, value: Callable[[], tf.Tensor]) -> np.ndarray:
@@ -162,6 +160,6 @@ def is_chief(cluster: Mapping[str, Any] | None) -> bool:
 
 def set_precision(policy: str) -> None:
     """Set Keras's global dtype policy; ``mixed_float16`` makes ``compile`` add loss scaling."""
-    if policy not in PRECISIONS:
-        raise ValueError(f"policy must be one of {list(PRECISIONS)}, got {policy!r}")
+    if policy not in choices.PRECISIONS:
+        raise ValueError(f"policy must be one of {list(choices.PRECISIONS)}, got {policy!r}")
     keras.mixed_precision.set_global_policy(policy)

@@ -8,21 +8,21 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from textrnn import layers
+from textrnn import choices, layers
 from textrnn import pooling as pooling_layers
 
-FAMILIES: dict[str, type[layers.RecurrentLayer]] = {
-    "simple_rnn": layers.SimpleRNN,
-    "lstm": layers.LSTM,
-    "gru": layers.GRU,
-    "peephole_lstm": layers.PeepholeLSTM,
-    "layer_norm_lstm": layers.LayerNormLSTM,
-}
-POOLINGS = ("last", "mean", "max", "attention")
-KERNELS = ("cells", "fused")
+FAMILIES: dict[str, type[layers.RecurrentLayer]] = dict(
+    zip(
+        choices.FAMILIES,
+        (layers.SimpleRNN, layers.LSTM, layers.GRU, layers.PeepholeLSTM, layers.LayerNormLSTM),
+        strict=True,
+    )
+)
 # Keras's own layers of the families whose weights ours share (textrnn.convert): on a GPU they run cuDNN's
 # fused kernel when their settings allow it (tanh / sigmoid, no recurrent dropout, right-padded masks)
-FUSED: dict[str, type[keras.layers.RNN]] = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+FUSED: dict[str, type[keras.layers.RNN]] = dict(
+    zip(choices.FUSED_FAMILIES, (keras.layers.LSTM, keras.layers.GRU), strict=True)
+)
 
 
 def build_classifier(
@@ -56,8 +56,8 @@ def build_classifier(
     ``embedding_weights`` (``[vocab_size, embedding_dim]``, e.g. :func:`textrnn.vectors.embedding_matrix`)
     start the embedding; ``train_embedding=False`` keeps it as it starts.
     """
-    if pooling not in POOLINGS:
-        raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
+    if pooling not in choices.POOLINGS:
+        raise ValueError(f"pooling must be one of {list(choices.POOLINGS)}, got {pooling!r}")
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = _recurrent_stack(
         tokens,
@@ -157,8 +157,8 @@ def _recurrent_stack(
     ``last_sequences``, else its final state."""
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
-    if kernel not in KERNELS:
-        raise ValueError(f"kernel must be one of {list(KERNELS)}, got {kernel!r}")
+    if kernel not in choices.KERNELS:
+        raise ValueError(f"kernel must be one of {list(choices.KERNELS)}, got {kernel!r}")
     if kernel == "fused" and family not in FUSED:
         raise ValueError(f"kernel='fused' needs family lstm or gru (Keras's cuDNN layers), got {family!r}")
     if kernel == "fused" and recurrent_dropout:

@@ -15,10 +15,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from textrnn import choices
 from textrnn.atomic import write_json
 from textrnn.errors import ArgumentError
-
-SCHEDULES = ("constant", "warmup_cosine", "reduce_on_plateau")
 
 
 class EpochStatistics(keras.callbacks.Callback):
@@ -85,8 +84,10 @@ def make_optimizer(
     follows a cosine to 0 over ``decay_steps``. ``reduce_on_plateau`` keeps ``learning_rate``
     here; :func:`fit` adds Keras's ``ReduceLROnPlateau`` for it.
     """
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
+    if schedule not in choices.SCHEDULES:
+        raise ValueError(f"schedule must be one of {list(choices.SCHEDULES)}, got {schedule!r}")
+    if name not in choices.OPTIMIZERS:
+        raise ValueError(f"name must be one of {list(choices.OPTIMIZERS)}, got {name!r}")
     rate: Any = learning_rate
     if schedule == "warmup_cosine":
         rate = keras.optimizers.schedules.CosineDecay(

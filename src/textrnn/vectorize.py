@@ -16,12 +16,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from textrnn import tokenized
+from textrnn import choices, tokenized
 from textrnn.errors import TextrnnError
 
 OOV_ID = 1  # TextVectorization: 0 is padding, 1 is the out-of-vocabulary token
 WORDPIECE_RESERVED = ["[PAD]", "[UNK]"]  # WordPiece's ids 0 and 1, as TextVectorization's
-SPLITS = ("whitespace", "character", "wordpiece")
 
 
 @dataclass(frozen=True)
@@ -41,8 +40,12 @@ class TokenizerSpec:
     max_length: int | None = 128
 
     def __post_init__(self) -> None:
-        if self.split not in SPLITS:
-            raise ValueError(f"split must be one of {list(SPLITS)}, got {self.split!r}")
+        if self.split not in choices.SPLITS:
+            raise ValueError(f"split must be one of {list(choices.SPLITS)}, got {self.split!r}")
+        if self.standardize is not None and self.standardize not in choices.STANDARDIZE:
+            raise ValueError(
+                f"standardize must be None or one of {list(choices.STANDARDIZE)}, got {self.standardize!r}"
+            )
         if self.split == "wordpiece" and self.standardize not in ("lower", None):
             raise ValueError(f"standardize must be 'lower' or None for split='wordpiece', got {self.standardize!r}")
         if self.max_length is not None and self.max_length <= 0:

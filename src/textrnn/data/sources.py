@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from textrnn import choices
 from textrnn.errors import ArgumentError, TextrnnError
 
 SPLITS = ("train", "validation", "test")
@@ -159,7 +160,7 @@ def _rows(
     elif file_format in ("csv", "tsv"):
         yield from _table_rows(path, file_format, encoding, text_column, label_column)
     else:
-        raise ArgumentError(f"`file_format`: unknown format {file_format!r}; use csv, tsv or jsonl")
+        raise ArgumentError(f"`file_format`: unknown format {file_format!r}; use one of {list(choices.FILE_FORMATS)}")
 
 
 def _table_rows(
@@ -258,13 +259,13 @@ def split_off(
     total = sum(fractions.values())
     if total >= 1.0:
         raise TextrnnError(f"dataset split fractions {dict(fractions)} add up to {total}; keep them below 1")
+    if by not in choices.SPLIT_BY:
+        raise ValueError(f"by must be one of {list(choices.SPLIT_BY)}, got {by!r}")
     if by == "row":
         *parts, rest = _deal(len(examples), fractions.values(), seed)
         return [examples[i] for i in rest], {
             name: [examples[i] for i in part] for name, part in zip(fractions, parts, strict=True)
         }
-    if by != "sentence":
-        raise ValueError(f"by must be 'row' or 'sentence', got {by!r}")
     words = [tuple(text.split()) for text, _ in examples]
     sentences = _sentences(words)
     *parts, rest = _deal(len(sentences), fractions.values(), seed)
