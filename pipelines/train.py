@@ -22,10 +22,7 @@ deterministic mode it ends with the metrics of a run that was never stopped.
 
 from __future__ import annotations
 
-import csv
 import functools
-import hashlib
-import json
 import os
 import shutil
 import sys
@@ -42,7 +39,6 @@ import keras
 import mlflow
 import tensorflow as tf
 from keras.callbacks import Callback
-from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
 from textrnn import (
@@ -57,39 +53,21 @@ from textrnn import (
     training,
     vectors,
 )
-from textrnn.atomic import exclusive, own_directory, replace_directory, write_json, write_text
+from textrnn.atomic import exclusive, replace_directory, write_json, write_text
 from textrnn.errors import TextrnnError
 
-RESUME = "resume.json"  # in paths.checkpoints: the run and config of the attempt its backup belongs to
-
-
-def fingerprint(cfg: DictConfig) -> str:
-    """What a backup must match to be resumed: everything but where results go."""
-    resolved = OmegaConf.to_container(cfg)
-    relevant = {key: resolved[key] for key in ("task", "model", "trainer", "tokenizer", "dataset")}  # type: ignore[index]
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
-
-
-def learning_curves(history_csv: Path) -> Figure:
-    """Loss and accuracy per epoch, train against validation."""
-    with history_csv.open() as handle:
-        rows = list(csv.DictReader(handle))
-    epochs = [int(row["epoch"]) for row in rows]
-    figure = Figure(figsize=(9, 3.5), layout="constrained")  # no pyplot: no display backend needed
-    axes = figure.subplots(1, 2)
-    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
-        ax.plot(epochs, [float(r[metric]) for r in rows], marker="o", label="train")
-        ax.plot(epochs, [float(r[f"val_{metric}"]) for r in rows], marker="o", label="validation")
-        ax.set(xlabel="epoch", title=metric)
-        ax.legend()
-    return figure
+RESUMED_BY = ("task", "model", "trainer", "tokenizer", "dataset")  # the config a backup is resumed at
 
 
 def main(cfg: DictConfig) -> None:
     trainer, task = cfg.trainer, task_of(cfg)
     check_vectors(cfg.model)
     language = pretrained_language_model(cfg)
-    cluster = cluster_config(trainer)
+    cluster = (
+        distribute.resolve_cluster(trainer.cluster, trainer.task_index, os.environ.get("TF_CONFIG"))
+        if trainer.strategy == "multi_worker"
+        else None
+    )
     strategy = set_up_runtime(trainer, cluster)
     shuffle = tokenized.EpochShuffle(trainer.seed)
     train_batches, validation_batches = batches(cfg, task, shuffle)
@@ -160,27 +138,6 @@ def start_from(language: keras.Model, model: keras.Model, where: str) -> None:
     log.info("started %s from the pretrained language model", ", ".join(copied))
 
 
-def cluster_config(trainer: DictConfig) -> dict[str, Any] | None:
-    """Under ``multi_worker``, the cluster and this worker's place in it (a ``TF_CONFIG``): from the
-    ``TF_CONFIG`` environment variable or from ``trainer.cluster`` and ``trainer.task_index``."""
-    if trainer.strategy != "multi_worker":
-        return None
-    environment = os.environ.get("TF_CONFIG")
-    if trainer.cluster is not None and environment is not None:
-        raise TextrnnError(
-            "trainer.cluster is set and so is the TF_CONFIG environment variable: give the cluster one way, "
-            "unset TF_CONFIG or set trainer.cluster=null"
-        )
-    if trainer.cluster is not None:
-        return distribute.tf_config(list(trainer.cluster), trainer.task_index)
-    if environment is None:
-        raise TextrnnError(
-            "trainer.strategy=multi_worker needs the cluster: set trainer.cluster (the workers' host:port) and "
-            "trainer.task_index (this machine's place), or the TF_CONFIG environment variable"
-        )
-    return distribute.parse_tf_config(environment)
-
-
 def set_up_runtime(trainer: DictConfig, cluster: dict[str, Any] | None) -> tf.distribute.Strategy:
     """Seed every generator, set determinism and precision; the strategy to build the model under."""
     keras.utils.set_random_seed(trainer.seed)
@@ -205,11 +162,8 @@ def batches(
 
 
 def kernel(model: DictConfig) -> str:
-    """``model.kernel``, with ``auto`` decided: Keras's fused layers on a GPU where they can run, else our cells."""
-    if model.kernel != "auto":
-        return model.kernel
-    fusable = model.family in models.FUSED and not model.recurrent_dropout
-    return "fused" if fusable and tf.config.list_physical_devices("GPU") else "cells"
+    """``model.kernel``, ``auto`` decided (:func:`textrnn.models.resolve_kernel`)."""
+    return models.resolve_kernel(model.kernel, model.family, model.recurrent_dropout)
 
 
 def build_model(
@@ -218,7 +172,10 @@ def build_model(
     """The ``task``'s model as ``cfg.model`` describes it, its embedding started from ``pretrained``,
     compiled with the trainer's optimizer and schedule."""
     trainer, meta = cfg.trainer, tokenized.meta(cfg.paths.tokenized)
-    arguments: dict[str, Any] = {**OmegaConf.to_container(cfg.model), "kernel": kernel(cfg.model)}  # type: ignore[dict-item]
+    arguments: dict[str, Any] = {
+        **OmegaConf.to_container(cfg.model),
+        "kernel": kernel(cfg.model),
+    }  # type: ignore[dict-item]
     del arguments["pretrained_vectors"], arguments["freeze_vectors"]
     if pretrained is not None:
         arguments |= {
@@ -270,15 +227,17 @@ def train_as_chief(
     """Fit ``model`` (``fit`` holds it and the data) with the task's ``callbacks``, resuming a killed
     attempt at the same config; publish the model, history and MLflow run. ``paths.checkpoints`` is
     held meanwhile: a second training in the same place stops at once, before it touches anything."""
-    checkpoints, config_fingerprint = Path(cfg.paths.checkpoints), fingerprint(cfg)
+    checkpoints = Path(cfg.paths.checkpoints)
+    resolved = OmegaConf.to_container(cfg)  # what a backup must match to be resumed: all but where results go
+    config_fingerprint = training.fingerprint({key: resolved[key] for key in RESUMED_BY})  # type: ignore[index]
     with exclusive(checkpoints):
         write_json(Path(cfg.paths.metrics) / "vectors.json", coverage)
-        resume_run = resumable_run(checkpoints, config_fingerprint)
+        resume_run = training.resumable_run(checkpoints, config_fingerprint)
         with (
             replace_directory(cfg.paths.models) as out,
             start_tracking(cfg, reference=out / tracking.RUN_REFERENCE, resume_run=resume_run) as active,
         ):
-            write_json(checkpoints / RESUME, {"run_id": active.info.run_id, "fingerprint": config_fingerprint})
+            training.remember_run(checkpoints, active.info.run_id, config_fingerprint)
             if resume_run:
                 log.info("resuming MLflow run %s from %s", resume_run, checkpoints)
             else:
@@ -304,19 +263,6 @@ def train_as_worker(cfg: DictConfig, fit: Fit, shuffle: Callback) -> None:
         fit(history_csv=None, backup_dir=backup, write_dir=scratch, callbacks=[shuffle])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def resumable_run(checkpoints: Path, config_fingerprint: str) -> str | None:
-    """The MLflow run of a killed attempt at this config, whose backup ``checkpoints`` holds; else
-    None, and ``checkpoints`` emptied of any other config's backup (the stage checked that it is
-    textrnn's to empty: :func:`pipelines.common.check_outputs`)."""
-    state = checkpoints / RESUME
-    saved = json.loads(state.read_text()) if state.exists() else {}
-    if saved.get("fingerprint") == config_fingerprint:
-        return saved["run_id"]
-    shutil.rmtree(checkpoints, ignore_errors=True)
-    own_directory(checkpoints)
-    return None
 
 
 def start_tracking(
@@ -358,7 +304,7 @@ def publish_history(history_csv: Path, plots_csv: Path) -> None:
     """The epochs' metrics to ``plots_csv`` (atomically) and to the run, with the learning curves."""
     write_text(plots_csv, history_csv.read_text())
     mlflow.log_artifact(str(plots_csv))
-    mlflow.log_figure(learning_curves(plots_csv), "learning_curves.png")
+    mlflow.log_figure(tracking.learning_curves(plots_csv), "learning_curves.png")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from pipelines import train
+from pipelines.common import ROOT
 from pipelines.task import task_of
 
 import keras
@@ -20,7 +22,7 @@ import mlflow
 import pytest
 import tensorflow as tf
 
-from tests.conftest import finish, free_port, mlflow_runs, tiny_config, tokenized_config, train_cli
+from tests.conftest import finish, free_port, mlflow_runs, tokenized_config, train_cli
 from textrnn import custom_loop, distribute, training
 from textrnn.errors import TextrnnError
 from textrnn.tokenized import EpochShuffle
@@ -99,23 +101,29 @@ def test_a_bad_tf_config_is_one_line_naming_it(text):
     assert "\n" not in str(raised.value)
 
 
-def test_tf_config_from_the_environment_or_the_config(monkeypatch, tmp_path):
-    cfg = tiny_config(
-        tmp_path, "trainer.strategy=multi_worker", "trainer.cluster=[h1:10,h2:10]", "trainer.task_index=1"
+def test_tf_config_from_the_cluster_or_the_environment():
+    resolve = distribute.resolve_cluster
+    assert resolve(["h1:10", "h2:10"], 1, None) == distribute.tf_config(["h1:10", "h2:10"], 1)
+    environment = json.dumps(distribute.tf_config(["h1:10", "h2:10"], 0))
+    assert resolve(None, 0, environment) == distribute.tf_config(["h1:10", "h2:10"], 0)
+    with pytest.raises(TextrnnError, match=r"^`cluster` is set and so is the TF_CONFIG environment variable"):
+        resolve(["h1:10", "h2:10"], 1, environment)
+    with pytest.raises(TextrnnError, match=r"^`strategy`=multi_worker needs the cluster: set `cluster`"):
+        resolve(None, 0, None)
+
+
+def test_the_train_stage_names_the_trainer_keys(tmp_path):
+    """The stage shows the library's arguments as the config keys."""
+    env = {key: value for key, value in os.environ.items() if key != "TF_CONFIG"}
+    overrides = ["trainer.strategy=multi_worker", f"paths.models={tmp_path / 'models'}"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.train", *overrides], cwd=ROOT, env=env, capture_output=True, text=True
     )
-    monkeypatch.delenv("TF_CONFIG", raising=False)
-    assert train.cluster_config(cfg.trainer) == distribute.tf_config(["h1:10", "h2:10"], 1)
-    monkeypatch.setenv("TF_CONFIG", json.dumps(distribute.tf_config(["h1:10", "h2:10"], 0)))
-    with pytest.raises(TextrnnError, match=r"trainer\.cluster is set and so is the TF_CONFIG environment variable"):
-        train.cluster_config(cfg.trainer)
-    cfg.trainer.cluster = None
-    assert train.cluster_config(cfg.trainer) == distribute.tf_config(["h1:10", "h2:10"], 0)
-    cfg.trainer.strategy = "default"
-    assert train.cluster_config(cfg.trainer) is None  # TF_CONFIG means nothing to one process
-    cfg.trainer.strategy = "multi_worker"
-    monkeypatch.delenv("TF_CONFIG")
-    with pytest.raises(TextrnnError, match=r"^trainer\.strategy=multi_worker needs the cluster: set trainer\.cluster"):
-        train.cluster_config(cfg.trainer)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: trainer.strategy=multi_worker needs the cluster: set trainer.cluster (the workers' host:port) and "
+        "trainer.task_index (this machine's place), or the TF_CONFIG environment variable"
+    )
 
 
 def _cluster(

@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from textrnn import choices
-from textrnn.errors import TextrnnError
+from textrnn.errors import ArgumentError, TextrnnError
 
 
 def split_cpu(count: int) -> None:
@@ -136,6 +136,25 @@ def parse_tf_config(text: str) -> dict[str, Any]:
             "its task one of its cluster's"
         ) from None
     return {"cluster": jobs, "task": {"type": task["type"], "index": int(task["index"])}}
+
+
+def resolve_cluster(cluster: Sequence[str] | None, task_index: int, environment: str | None) -> dict[str, Any]:
+    """The cluster and this worker's place in it (a ``TF_CONFIG``): from ``cluster`` (the workers'
+    ``host:port``) and ``task_index``, or from ``environment``, the ``TF_CONFIG`` environment variable's
+    text; exactly one of the two."""
+    if cluster is not None and environment is not None:
+        raise ArgumentError(
+            "`cluster` is set and so is the TF_CONFIG environment variable: give the cluster one way, unset "
+            "TF_CONFIG or set `cluster`=null"
+        )
+    if cluster is not None:
+        return tf_config(list(cluster), task_index)
+    if environment is None:
+        raise ArgumentError(
+            "`strategy`=multi_worker needs the cluster: set `cluster` (the workers' host:port) and `task_index` "
+            "(this machine's place), or the TF_CONFIG environment variable"
+        )
+    return parse_tf_config(environment)
 
 
 def tf_config(workers: Sequence[str], index: int) -> dict[str, Any]:

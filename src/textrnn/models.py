@@ -7,6 +7,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from textrnn import choices, layers
 from textrnn import pooling as pooling_layers
@@ -23,6 +24,15 @@ FAMILIES: dict[str, type[layers.RecurrentLayer]] = dict(
 FUSED: dict[str, type[keras.layers.RNN]] = dict(
     zip(choices.FUSED_FAMILIES, (keras.layers.LSTM, keras.layers.GRU), strict=True)
 )
+
+
+def resolve_kernel(kernel: str, family: str, recurrent_dropout: float) -> str:
+    """``kernel``, with ``"auto"`` decided: Keras's fused layers (``"fused"``) on a GPU where they can
+    run — the families of :data:`FUSED`, without recurrent dropout — else our cells (``"cells"``)."""
+    if kernel != "auto":
+        return kernel
+    fusable = family in FUSED and not recurrent_dropout
+    return "fused" if fusable and tf.config.list_physical_devices("GPU") else "cells"
 
 
 def build_classifier(

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -15,6 +16,7 @@ from typing import Any
 
 import keras
 import mlflow
+from matplotlib.figure import Figure
 from mlflow.entities import RunStatus
 
 from textrnn.atomic import MARKER, write_json
@@ -143,3 +145,18 @@ class SampleLogger(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         mlflow.log_text(self.sample(), f"samples/epoch_{epoch + 1:03d}.txt")
+
+
+def learning_curves(history_csv: Path) -> Figure:
+    """Loss and accuracy per epoch, train against validation, from a training's history CSV."""
+    with history_csv.open() as handle:
+        rows = list(csv.DictReader(handle))
+    epochs = [int(row["epoch"]) for row in rows]
+    figure = Figure(figsize=(9, 3.5), layout="constrained")  # no pyplot: no display backend needed
+    axes = figure.subplots(1, 2)
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        ax.plot(epochs, [float(r[metric]) for r in rows], marker="o", label="train")
+        ax.plot(epochs, [float(r[f"val_{metric}"]) for r in rows], marker="o", label="validation")
+        ax.set(xlabel="epoch", title=metric)
+        ax.legend()
+    return figure

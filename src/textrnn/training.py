@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from textrnn import choices
-from textrnn.atomic import write_json
+from textrnn.atomic import own_directory, write_json
 from textrnn.errors import ArgumentError
 
 
@@ -345,3 +347,29 @@ def standard_callbacks(
         history_csv.parent.mkdir(parents=True, exist_ok=True)
         standard.append(CSVLogger(str(history_csv), append=True))
     return statistics, standard
+
+
+RESUME = "resume.json"  # in a checkpoints directory: the run and config of the attempt its backup belongs to
+
+
+def fingerprint(settings: Mapping[str, Any]) -> str:
+    """A digest of ``settings`` (JSON-serialisable): what a backup must match to be resumed."""
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def resumable_run(checkpoints: Path, settings_fingerprint: str) -> str | None:
+    """The tracking run of a killed attempt at the settings of ``settings_fingerprint``, whose backup
+    ``checkpoints`` holds (:func:`remember_run`); else None, and ``checkpoints`` emptied of any other
+    attempt's backup — the caller has made sure that it is textrnn's to empty."""
+    state = checkpoints / RESUME
+    saved = json.loads(state.read_text()) if state.exists() else {}
+    if saved.get("fingerprint") == settings_fingerprint:
+        return saved["run_id"]
+    shutil.rmtree(checkpoints, ignore_errors=True)
+    own_directory(checkpoints)
+    return None
+
+
+def remember_run(checkpoints: Path, run_id: str, settings_fingerprint: str) -> None:
+    """Note in ``checkpoints`` which run and settings its backup belongs to, for :func:`resumable_run`."""
+    write_json(checkpoints / RESUME, {"run_id": run_id, "fingerprint": settings_fingerprint})
