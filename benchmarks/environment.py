@@ -24,17 +24,21 @@ def environment() -> dict[str, str]:
     }
 
 
+def write_records(path: Path, setup: dict[str, Any], records: list[dict[str, Any]]) -> None:
+    """A benchmark's results file: its ``setup`` and the machine's, and its records; the records printed."""
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps({"setup": {**setup, **environment()}, "results": records}, indent=2) + "\n")
+    for record in records:
+        print(record)
+
+
 def write_results(path: Path, cfg: Any, *, epochs: int, rounds: int, records: list[dict[str, Any]]) -> None:
-    """A training benchmark's results file: what was trained, on what, and its records; the records printed."""
+    """A training benchmark's results file: what was trained, on what, and its records."""
     setup = {
         "dataset": cfg.dataset.name,
         "model": OmegaConf.to_container(cfg.model),
         "batch_size": cfg.trainer.batch_size,
         "epochs": epochs,
         "rounds": rounds,
-        **environment(),
     }
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps({"setup": setup, "results": records}, indent=2) + "\n")
-    for record in records:
-        print(record)
+    write_records(path, setup, records)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 from pathlib import Path
 from statistics import median
@@ -35,7 +34,7 @@ from pipelines.common import compose_config
 from pipelines.task import task_of
 
 import keras
-from environment import environment
+from environment import write_records
 from omegaconf import OmegaConf
 from turns import measure_in_turns
 
@@ -84,16 +83,8 @@ def main() -> None:
                 "padding_cut": round(1 - medians["padded_fraction"] / base["padded_fraction"], 3),
             }
         )
-    RESULTS.parent.mkdir(exist_ok=True)
-    setup = {
-        "model": OmegaConf.to_container(cfg.model),
-        "batch_size": cfg.trainer.batch_size,
-        "rounds": args.rounds,
-        **environment(),
-    }
-    RESULTS.write_text(json.dumps({"setup": setup, "results": records}, indent=2) + "\n")
-    for record in records:
-        print(record)
+    setup = {"model": OmegaConf.to_container(cfg.model), "batch_size": cfg.trainer.batch_size, "rounds": args.rounds}
+    write_records(RESULTS, setup, records)
 
 
 if __name__ == "__main__":

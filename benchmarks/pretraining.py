@@ -17,7 +17,6 @@ Results are written to benchmarks/results/pretraining.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras
 import numpy as np
-from environment import environment
+from environment import write_records
 
 from textrnn import language_model, models, pretraining, tokenized, training
 
@@ -81,11 +80,8 @@ def main() -> None:
         "batch_size": BATCH,
         "steps": args.steps,
         "rounds": args.rounds,
-        **environment(),
     }
-    RESULTS.write_text(json.dumps({"setup": setup, "results": records}, indent=2) + "\n")
-    for record in records:
-        print(record)
+    write_records(RESULTS, setup, records)
 
 
 if __name__ == "__main__":

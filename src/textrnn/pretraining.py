@@ -12,7 +12,6 @@ classes drawn by frequency (the vocabulary is sorted by it), and validation scor
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,8 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from textrnn.data.sources import HTML_TAG, open_file
-from textrnn.errors import TextrnnError
+from textrnn.data.sources import HTML_TAG, json_records, json_text, open_file
 
 JSON_LINES = re.compile(r"\.jsonl(\.gz)?$")
 
@@ -49,24 +47,12 @@ def read_corpus(
 
 
 def _texts(path: Path, text_field: str) -> Iterator[str]:
-    with open_file(path, "r", encoding="utf-8") as handle:
-        if not JSON_LINES.search(path.name):
+    if not JSON_LINES.search(path.name):
+        with open_file(path, "r", encoding="utf-8") as handle:
             yield handle.read()
-            return
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise TextrnnError(
-                    f"{path}:{line_number}: malformed JSON ({err.msg}); fix or remove the line"
-                ) from None
-            if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
-                raise TextrnnError(
-                    f"{path}:{line_number}: no text in field {text_field!r}; give each record its text as a string"
-                )
-            yield record[text_field]
+        return
+    for line_number, record in json_records(path):
+        yield json_text(path, line_number, record, text_field, "text_field")
 
 
 def token_stream(texts: Sequence[str], tokenizer: keras.layers.Layer, *, batch_size: int = 1024) -> np.ndarray:

@@ -218,7 +218,9 @@ def _holds_rows(row: list[str], dialect: type[csv.Dialect] | csv.Dialect, width:
     return any(len(next(csv.reader([line], dialect), [])) == width for line in inner)
 
 
-def _jsonl_rows(path: Path, encoding: str, text_column: str, label_column: str) -> Iterator[tuple[int, str, str]]:
+def json_records(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, dict[str, Any]]]:
+    """The JSON objects of a JSON Lines file (plain or gzip), one a line, with their line numbers; blank
+    lines are skipped; a line that is not a JSON object raises :class:`TextrnnError` naming it."""
     with open_file(path, "r", encoding=encoding) as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -231,17 +233,31 @@ def _jsonl_rows(path: Path, encoding: str, text_column: str, label_column: str) 
                 ) from None
             if not isinstance(record, dict):
                 raise TextrnnError(f"{path}:{line_number}: expected a JSON object, got {type(record).__name__}")
-            for wanted, field in ((text_column, "text_column"), (label_column, "label_column")):
-                if wanted not in record:
-                    raise ArgumentError(
-                        f"{path}:{line_number}: no field '{wanted}' (the record has {list(record)}); set `{field}`"
-                    )
-            if not isinstance(record[text_column], str):
-                raise TextrnnError(
-                    f"{path}:{line_number}: field '{text_column}' is {json.dumps(record[text_column])[:40]}, not a "
-                    f"string; give the text as a JSON string"
-                )
-            yield line_number, record[text_column], str(record[label_column]).strip()
+            yield line_number, record
+
+
+def json_text(path: Path, line_number: int, record: dict[str, Any], field: str, argument: str) -> str:
+    """``record``'s text in ``field`` (the caller's argument ``argument`` names it), checked to be a string."""
+    if field not in record:
+        raise ArgumentError(
+            f"{path}:{line_number}: no field '{field}' (the record has {list(record)}); set `{argument}`"
+        )
+    if not isinstance(record[field], str):
+        raise TextrnnError(
+            f"{path}:{line_number}: field '{field}' is {json.dumps(record[field])[:40]}, not a string; give the "
+            "text as a JSON string"
+        )
+    return record[field]
+
+
+def _jsonl_rows(path: Path, encoding: str, text_column: str, label_column: str) -> Iterator[tuple[int, str, str]]:
+    for line_number, record in json_records(path, encoding):
+        text = json_text(path, line_number, record, text_column, "text_column")
+        if label_column not in record:
+            raise ArgumentError(
+                f"{path}:{line_number}: no field '{label_column}' (the record has {list(record)}); set `label_column`"
+            )
+        yield line_number, text, str(record[label_column]).strip()
 
 
 def split_off(
