@@ -37,7 +37,8 @@ def test_the_corpus_is_read_from_plain_text_json_lines_and_gzip(tmp_path):
     sample = pretraining.read_corpus([many], text_field="body", share=0.3, seed=1)
     assert 250 < len(sample) < 350 and sample == sorted(sample, key=lambda t: int(t.split()[1]))  # in order
     assert sample == pretraining.read_corpus([many], text_field="body", share=0.3, seed=1)  # seeded
-    with pytest.raises(TextrnnError, match=rf"^{many}:1: no field 'text' \(the record has \['body'\]\); set `text_field`$"):
+    missing = rf"^{many}:1: no field 'text' \(the record has \['body'\]\); set `text_field`$"
+    with pytest.raises(TextrnnError, match=missing):
         pretraining.read_corpus([many])
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"text": "fine"}\n{"text": \n')

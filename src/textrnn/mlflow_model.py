@@ -1,7 +1,7 @@
 """The exported SavedModel as an MLflow pyfunc model, logged as code ("models from code").
 
-MLflow copies this file into the logged model, so loading it needs TensorFlow, tensorflow-text (for
-a WordPiece tokenizer's ops), pandas and MLflow, not textrnn::
+MLflow copies this file into the logged model, so loading it needs TensorFlow, pandas and MLflow (and
+tensorflow-text for a WordPiece tokenizer's ops), not textrnn::
 
     model = mlflow.pyfunc.load_model(f"models:/{model_id}")
     model.predict(pandas.DataFrame({"text": ["a great film"]}))   # label, probability_<class>...
@@ -9,12 +9,12 @@ a WordPiece tokenizer's ops), pandas and MLflow, not textrnn::
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import mlflow
 import pandas as pd
 import tensorflow as tf
-import tensorflow_text  # noqa: F401 — registers the ops of a WordPiece tokenizer, if the model has one
 from mlflow.exceptions import MlflowException
 from mlflow.models import set_model
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
@@ -24,6 +24,8 @@ class SavedModelClassifier(mlflow.pyfunc.PythonModel):
     """Raw strings in column ``text`` → the predicted ``label`` and one ``probability_<class>`` per class."""
 
     def load_context(self, context: Any) -> None:
+        with contextlib.suppress(ImportError):  # tensorflow-text registers a WordPiece tokenizer's ops
+            import tensorflow_text  # noqa: F401
         self.serve = tf.saved_model.load(context.artifacts["saved_model"]).signatures["serving_default"]
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
