@@ -23,6 +23,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from textrnn import vectors
 from textrnn.atomic import refusal
 from textrnn.errors import ArgumentError, TextrnnError
 
@@ -53,7 +54,24 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
             schema.validate(OmegaConf.merge(base, OmegaConf.from_dotlist([f"{unknown[1]}=0"])))
         raise TextrnnError(f"conf/: {message}") from None
     schema.validate(cfg)
+    check_vectors(cfg.model)
     return cfg
+
+
+def check_vectors(model: DictConfig) -> None:
+    """``model.embedding_dim`` agrees with ``model.pretrained_vectors``, whose vectors' size it takes where null."""
+    if model.pretrained_vectors is None:
+        if model.embedding_dim is None:
+            raise TextrnnError(
+                "model.embedding_dim = None: give the embedding a size, or set model.pretrained_vectors to take theirs"
+            )
+        return
+    size = vectors.dimension(in_project(model.pretrained_vectors))
+    if model.embedding_dim not in (None, size):
+        raise TextrnnError(
+            f"model.embedding_dim = {model.embedding_dim}: model.pretrained_vectors = {model.pretrained_vectors!r} "
+            f"holds {size}-dimensional vectors; set model.embedding_dim={size}, or null to take the file's"
+        )
 
 
 def yaml_error(err: yaml.YAMLError) -> str:
@@ -111,6 +129,7 @@ def checked_params(cfg: DictConfig) -> DictConfig:
         schema.validate(cfg)
     except TextrnnError as err:
         raise TextrnnError(f"{PARAMS_FILE.name}: {err}") from None
+    check_vectors(cfg.model)
     return cfg
 
 

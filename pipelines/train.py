@@ -61,7 +61,6 @@ RESUMED_BY = ("task", "model", "trainer", "tokenizer", "dataset")  # the config 
 
 def main(cfg: DictConfig) -> None:
     trainer, task = cfg.trainer, task_of(cfg)
-    check_vectors(cfg.model)
     language = pretrained_language_model(cfg)
     cluster = (
         distribute.resolve_cluster(trainer.cluster, trainer.task_index, os.environ.get("TF_CONFIG"))
@@ -82,22 +81,6 @@ def main(cfg: DictConfig) -> None:
         train_as_chief(cfg, fit, model, [shuffle, *task.callbacks(model, cfg.paths.tokenized)], coverage)
     else:
         train_as_worker(cfg, fit, shuffle)
-
-
-def check_vectors(model: DictConfig) -> None:
-    """``model.embedding_dim`` agrees with ``model.pretrained_vectors``, whose vectors' size it takes where null."""
-    if model.pretrained_vectors is None:
-        if model.embedding_dim is None:
-            raise TextrnnError(
-                "model.embedding_dim = None: give the embedding a size, or set model.pretrained_vectors to take theirs"
-            )
-        return
-    size = vectors.dimension(in_project(model.pretrained_vectors))
-    if model.embedding_dim not in (None, size):
-        raise TextrnnError(
-            f"model.embedding_dim = {model.embedding_dim}: model.pretrained_vectors = {model.pretrained_vectors!r} "
-            f"holds {size}-dimensional vectors; set model.embedding_dim={size}, or null to take the file's"
-        )
 
 
 def pretrained_vectors(cfg: DictConfig) -> vectors.Pretrained | None:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from pipelines import train
+from pipelines.common import compose_config
 from pipelines.task import task_of
 
 import keras
@@ -90,14 +91,9 @@ def _vectors_for(tokenized_dir: Path, path: Path, size: int, every: int = 2) -> 
 def test_the_trained_embedding_starts_from_the_vectors_and_frozen_stays_there(tokenized, tmp_path, freeze):
     vectors_file = tmp_path / "vectors.txt"
     held = _vectors_for(tokenized / "tokenized", vectors_file, size=6)
-    cfg = tokenized_config(
-        tmp_path,
-        tokenized,
-        f"model.pretrained_vectors={vectors_file}",
-        f"model.freeze_vectors={str(freeze).lower()}",
-        "trainer.epochs=1",
-    )
-    cfg.model.embedding_dim = None  # the vectors' size (the tiny config sets 8)
+    cfg = tokenized_config(tmp_path, tokenized, f"model.freeze_vectors={str(freeze).lower()}", "trainer.epochs=1")
+    # after composing: the tiny config's embedding_dim=8 would contradict the file's 6; null takes the file's
+    cfg.model.pretrained_vectors, cfg.model.embedding_dim = str(vectors_file), None
     words = vocabulary(cfg.paths.tokenized)
     rows = [words.index(word) for word in held]
     pretrained = train.pretrained_vectors(cfg)
@@ -116,18 +112,16 @@ def test_the_trained_embedding_starts_from_the_vectors_and_frozen_stays_there(to
 def test_an_embedding_size_that_contradicts_the_vectors_is_refused_before_any_work(tokenized, tmp_path):
     vectors_file = tmp_path / "vectors.txt"
     _vectors_for(tokenized / "tokenized", vectors_file, size=6)
-    cfg = tokenized_config(tmp_path, tokenized, f"model.pretrained_vectors={vectors_file}", "model.embedding_dim=8")
-    with pytest.raises(TextrnnError) as raised:
-        train.main(cfg)
+    with pytest.raises(TextrnnError) as raised:  # composing the config: before any stage runs
+        tokenized_config(tmp_path, tokenized, f"model.pretrained_vectors={vectors_file}", "model.embedding_dim=8")
     assert str(raised.value) == (
         f"model.embedding_dim = 8: model.pretrained_vectors = '{vectors_file}' holds 6-dimensional vectors; set "
         "model.embedding_dim=6, or null to take the file's"
     )
-    cfg = tokenized_config(tmp_path, tokenized)
-    cfg.model.embedding_dim = None
     with pytest.raises(TextrnnError, match=r"^model.embedding_dim = None: give the embedding a size, or set model"):
-        train.main(cfg)
-    assert not Path(cfg.paths.models).exists() and not Path(cfg.paths.metrics).exists()
+        compose_config(["model.embedding_dim=null"])
+    with pytest.raises(TextrnnError, match=rf"^{tmp_path / 'nowhere.txt'}: no such file; give a GloVe"):
+        tokenized_config(tmp_path, tokenized, f"model.pretrained_vectors={tmp_path / 'nowhere.txt'}")
 
 
 def test_the_model_refuses_weights_of_another_shape():
