@@ -40,5 +40,6 @@ bench: setup
 	python benchmarks/input_pipeline.py   # needs ../shared/data/sst2
 	python benchmarks/training_loop.py
 	python benchmarks/onednn.py
+	python benchmarks/pretraining.py
 	python benchmarks/serving.py          # needs `make repro` first
 	python benchmarks/adding_problem.py   # about half an hour
