@@ -303,13 +303,14 @@ def test_the_configured_files_are_fingerprinted_for_ingest(tmp_path):
     data = tmp_path / "reviews.csv"
     data.write_text("label,text\npositive,fine\nnegative,dull\n")
     vectors = tmp_path / "vectors.txt"
-    vectors.write_text("fine 0.1 0.2\n")
+    vectors.write_text("fine 0.1 0.2\n")  # 2-dimensional: the embedding takes its size (model.embedding_dim=null)
     cfg = compose_config(
         [
             "dataset=sst2",
             f"dataset.files.train.path={data}",
             f"paths.sources={tmp_path / 'sources'}",
             f"model.pretrained_vectors={vectors}",
+            "model.embedding_dim=null",
             f"pretrain.files=[{tmp_path / 'corpus.txt'}]",
         ]
     )

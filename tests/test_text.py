@@ -23,7 +23,7 @@ from omegaconf import DictConfig
 
 from tests.conftest import tiny_config
 from tests.test_pipeline import _without_textrnn
-from textrnn import models, pooling, tokenized, training, vectorize
+from textrnn import choices, models, pooling, tokenized, training, vectorize
 
 OPTIONS = (
     "tokenizer=wordpiece",
@@ -113,7 +113,7 @@ def test_attention_pooling_gives_padded_steps_no_weight_and_round_trips(tmp_path
     np.testing.assert_allclose(models.load(tmp_path / "model.keras")(batch), model(batch), atol=1e-6)
 
 
-@pytest.mark.parametrize("pool", models.POOLINGS)
+@pytest.mark.parametrize("pool", choices.POOLINGS)
 def test_every_pooling_reads_each_text_to_its_end_and_no_further(pool):
     keras.utils.set_random_seed(1)
     model = models.build_classifier(vocab_size=20, num_classes=2, units=4, embedding_dim=3, pooling=pool, seed=1)
