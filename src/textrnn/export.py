@@ -80,7 +80,7 @@ def export_saved_model(
             raise TextrnnError(
                 f"{directory}: the exported model's probabilities differ from the trained model's by "
                 f"{differences.max():.3g} (> {tolerance}) on {worst[:60]!r}: the vectorizer does not encode text as "
-                "the model was trained on; rerun tokenize and train (dvc repro)"
+                "the model was trained on; export with the vectorizer of the model's training data"
             )
         return float(differences.max())
 
@@ -158,6 +158,6 @@ def export_generator(generator: Generator, directory: str | Path, *, prompt: str
         if served != expected:
             raise TextrnnError(
                 f"{directory}: the exported generator continues {prompt!r} with {served[:40]!r}, the trained model "
-                f"with {expected[:40]!r}; rerun train and export (dvc repro)"
+                f"with {expected[:40]!r}; export the generator with the tokenizer of the model's training data"
             )
     return expected
