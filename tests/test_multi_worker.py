@@ -115,7 +115,8 @@ def test_tf_config_from_the_cluster_or_the_environment():
 def test_the_train_stage_names_the_trainer_keys(tmp_path):
     """The stage shows the library's arguments as the config keys."""
     env = {key: value for key, value in os.environ.items() if key != "TF_CONFIG"}
-    overrides = ["trainer.strategy=multi_worker", f"paths.models={tmp_path / 'models'}"]
+    # the tokenized data need only exist: the cluster is checked before any of it is read
+    overrides = ["trainer.strategy=multi_worker", f"paths.tokenized={tmp_path}", f"paths.models={tmp_path / 'models'}"]
     result = subprocess.run(
         [sys.executable, "-m", "pipelines.train", *overrides], cwd=ROOT, env=env, capture_output=True, text=True
     )
