@@ -17,33 +17,27 @@ Example:
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from textrnn.data.sources import open_file
 from textrnn.errors import TextrnnError
 
 SPECIAL_TOKENS = 2  # the vocabulary's padding (id 0) and [UNK] (id 1): no vector to look up
 
 
-def _is_gzip(path: Path) -> bool:
-    """Whether the file is gzip-compressed (by its magic bytes, not its name)."""
+def _rows(path: Path) -> Iterator[tuple[int, str, list[str]]]:
+    """(line number, word, its numbers as text) for each vector row; a word2vec / .vec header is skipped."""
     try:
-        with path.open("rb") as handle:
-            return handle.read(2) == b"\x1f\x8b"
+        handle = open_file(path, "r", encoding="utf-8")  # gzip told by its bytes
     except FileNotFoundError:
         raise TextrnnError(f"{path}: no such file; give a GloVe, word2vec or fastText .vec text file") from None
     except OSError as err:
         raise TextrnnError(f"{path}: cannot read it ({err.strerror}); give a readable vectors file") from None
-
-
-def _rows(path: Path) -> Iterator[tuple[int, str, list[str]]]:
-    """(line number, word, its numbers as text) for each vector row; a word2vec / .vec header is skipped."""
-    opener = gzip.open if _is_gzip(path) else open
-    with opener(path, "rt", encoding="utf-8") as handle:
+    with handle:
         try:
             for number, line in enumerate(handle, start=1):
                 fields = line.rstrip("\n").rstrip(" ").split(" ")
