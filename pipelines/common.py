@@ -142,17 +142,34 @@ def config_groups() -> dict[str, list[str]]:
     }
 
 
+def stage_params(module: str) -> list[str]:
+    """The params (config keys and sections) that dvc.yaml's stage running ``python -m module`` reads."""
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    for stage in stages.values():
+        if stage["cmd"] == f"python -m {module}":
+            return [param for param in stage.get("params", []) if isinstance(param, str)]
+    return []
+
+
 def usage(doc: str | None) -> str:
     """The stage's docstring and the choices of every config group."""
     groups = "\n".join(f"  {group}: {', '.join(choices)}" for group, choices in config_groups().items())
-    return f"{(doc or '').rstrip()}\n\nConfig groups (override with group=choice, e.g. model=gru):\n{groups}"
+    text = f"{(doc or '').rstrip()}\n\nConfig groups (override with group=choice, e.g. model=gru):\n{groups}"
+    return text
 
 
 def cli(main: Callable[[list[str]], None], doc: str | None) -> None:
     """Call ``main(argv)``; bad input exits 2 with a one-line ``error:`` on stderr."""
     argv = sys.argv[1:]
     if {"-h", "--help"} & set(argv):
-        print(usage(doc))
+        print(usage(doc), flush=True)
+        main_module = sys.modules["__main__"]
+        if params := stage_params(main_module.__spec__.name) if getattr(main_module, "__spec__", None) else []:
+            # the keys it reads, from pipelines.reference: run apart, so that no stage imports what
+            # only its help needs (a stage's imports are its DVC deps)
+            overrides = [a for a in argv if a not in ("-h", "--help")]
+            keys = [sys.executable, "-m", "pipelines.reference", f"--keys={','.join(params)}", *overrides]
+            sys.exit(subprocess.run(keys, cwd=ROOT).returncode)
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     # Our own log lines only: TFDS narrates every split it reads and warns about its own scratch

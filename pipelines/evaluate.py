@@ -10,7 +10,8 @@ Reads params `task`, `trainer.batch_size`; reads `paths.ingested` (the test text
 `paths.models`, `paths.baseline`. Writes `paths.metrics`/evaluate.json (accuracy, macro-F1, loss,
 expected calibration error; for a classifier, its paired comparison with stage `baseline`'s bag of
 words: `vs_bow_wins`, the test texts it gets right and the bag of words wrong, `vs_bow_losses`, the
-reverse, and `vs_bow_p_value`, McNemar's exact test of the two); DVC plots in `paths.plots`:
+reverse, `vs_bow_p_value`, McNemar's exact test of the two, and `vs_bow_log10_p_value`, its logarithm,
+readable where the p-value prints as 0.0); DVC plots in `paths.plots`:
 confusion.csv, per_class.csv (precision, recall, F1), reliability.csv (the reliability diagram),
 accuracy_by_length.csv, gradient_by_lag.csv; in `paths.reports`, confident_mistakes.csv (text,
 actual, predicted, probability) and gates/ (the gate view of the first test texts, as `textrnn

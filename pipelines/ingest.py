@@ -5,7 +5,8 @@ labelled texts, or a plain text cut into three (a language model's).
 
 Reads params `dataset` (and, through stage `sources`, the fingerprints of the files it names);
 writes `paths.ingested` and `paths.metrics`/ingest.json: how many texts are empty or whitespace
-only, and how many splits miss a class — both trained on, and warned about.
+only, and how many splits miss a class — both trained on, and warned about — and the label names
+(a files dataset without `label_names` takes the train file's labels).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def read(dataset: DictConfig) -> Splits:
     if source == "files":
         return load_files(
             {split: FileSpec(**{**spec, "path": in_project(spec.path)}) for split, spec in dataset.files.items()},
-            label_names=list(dataset.label_names),
+            label_names=dataset.get("label_names"),  # null: the train file's labels
             split_fractions=dict(dataset.get("split_fractions") or {}),
             split_seed=dataset.split_seed,
             split_by=dataset.get("split_by", "row"),
@@ -90,6 +91,7 @@ def main(cfg: DictConfig) -> None:
         {
             "blank_texts": sum(found["blank_texts"] for found in quality.values()),
             "splits_missing_a_class": sum(found["classes"] < len(splits.label_names) for found in quality.values()),
+            "label_names": list(splits.label_names),
         },
     )
 

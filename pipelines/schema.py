@@ -266,7 +266,11 @@ class FilesDataset(Dataset):
     encoding: str = encoding()
     text_column: str = MISSING
     label_column: str = MISSING
-    label_names: list[str] = checked(lambda v: len(v) >= 2 and len(set(v)) == len(v), "two or more distinct names")
+    label_names: list[str] | None = checked(
+        lambda v: v is None or (len(v) >= 2 and len(set(v)) == len(v)),
+        "null (the train file's labels) or two or more distinct names",
+        default=None,
+    )
     label_values: list[str] | None = checked(
         lambda v: v is None or len(set(v)) == len(v), "null or distinct values", default=None
     )

@@ -18,6 +18,15 @@ from textrnn import tasks
 from textrnn.errors import TextrnnError
 
 
+def task_schema(task_class: type[tasks.Task]) -> type:
+    """The keys of ``task`` for ``task_class``: ``name`` and the class's fields, each mandatory in conf/."""
+    types = typing.get_type_hints(task_class)
+    keys = [("name", str)] + [
+        (f.name, types[f.name], dataclasses.field(default=MISSING)) for f in dataclasses.fields(task_class)
+    ]
+    return dataclasses.make_dataclass(task_class.__name__, keys)
+
+
 def task_of(cfg: DictConfig) -> tasks.Task:
     """The task ``task.name`` picks — the one place the pipeline chooses by it — checked: its keys are
     its class's fields (:mod:`textrnn.tasks`), their values what its constructor takes; then what it
@@ -26,12 +35,7 @@ def task_of(cfg: DictConfig) -> tasks.Task:
     if name not in tasks.TASKS:
         choices = ", ".join(tasks.TASKS)
         raise TextrnnError(f"task.name = {name!r}: must be one of {choices}; pick one with task=<name>")
-    task_class = tasks.TASKS[name]
-    types = typing.get_type_hints(task_class)
-    keys = [("name", str)] + [
-        (f.name, types[f.name], dataclasses.field(default=MISSING)) for f in dataclasses.fields(task_class)
-    ]
-    schema.check_section(dataclasses.make_dataclass(task_class.__name__, keys), cfg.task, "task.")
+    schema.check_section(task_schema(tasks.TASKS[name]), cfg.task, "task.")
     try:
         task = tasks.make(OmegaConf.to_container(cfg.task))  # type: ignore[arg-type]
     except ValueError as err:

@@ -55,6 +55,7 @@ from textrnn import (
 )
 from textrnn.atomic import exclusive, replace_directory, write_json, write_text
 from textrnn.errors import TextrnnError
+from textrnn.params import flatten
 
 RESUMED_BY = ("task", "model", "trainer", "tokenizer", "dataset")  # the config a backup is resumed at
 
@@ -275,7 +276,7 @@ def start_tracking(
 
 def log_run_inputs(cfg: DictConfig) -> None:
     """A new run's params, config, vocabulary and tags."""
-    mlflow.log_params(tracking.flatten(OmegaConf.to_container(cfg)))  # type: ignore[arg-type]
+    mlflow.log_params(flatten(OmegaConf.to_container(cfg)))  # type: ignore[arg-type]
     mlflow.log_dict(OmegaConf.to_container(cfg), "config.yaml")  # type: ignore[arg-type]
     mlflow.log_artifact(str(Path(cfg.paths.tokenized) / "vocabulary.txt"))
     mlflow.set_tags({"dvc.stage": "train", "textrnn.strategy": cfg.trainer.strategy})

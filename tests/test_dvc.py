@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -19,12 +20,14 @@ import pytest
 import yaml
 
 from tests.conftest import ARTIFACTS, chromium, requires_chromium
+from textrnn.data.synthetic import SyntheticReviews
 
 BIN = Path(sys.executable).parent
-# the README's comparison command
-COMPARE = (
-    "dvc exp show --only-changed "
-    "--drop 'Created|State|Executor|^(models|baseline|pretrained)$|^data/|vs_bow_(wins|losses)'"
+# the README's comparison command, and its overrides that train on one's own CSV
+COMPARE = "python -m pipelines.compare"
+OWN_DATA = (
+    "-S dataset=csv -S dataset.files.train.path=data/reviews.csv -S dataset.text_column=review "
+    "-S dataset.label_column=sentiment"
 )
 
 
@@ -42,8 +45,9 @@ def test_dvc_yaml_paths_are_the_configured_paths():
         assert paths[key] in [next(iter(o)) if isinstance(o, dict) else o for o in stages[writer]["outs"]], key
 
 
-def test_readme_shows_the_comparison_command():
-    assert COMPARE in (ROOT / "README.md").read_text()
+def test_readme_shows_the_comparison_command_and_own_data_overrides():
+    readme = " ".join((ROOT / "README.md").read_text().replace("\\\n", " ").split())
+    assert COMPARE in readme and f"dvc exp run {OWN_DATA}" in readme
 
 
 def _run(args: list[str], cwd: Path, *, with_stderr: bool = False) -> str:
@@ -106,8 +110,21 @@ def test_repro_runs_every_stage_then_nothing(repo):
     everything = ["compose", "sources", "ingest", "tokenize", "baseline", "pretrain", "train", "evaluate", "export"]
     assert _repro(repo) == everything
     assert _repro(repo) == ["sources"]  # it fingerprints the data files at every run: none changed
+    # every output is in git or git-ignored (the scratch copy lacks the committed metrics/, plots/, dvc.lock)
+    status = _run(["git", "status", "--porcelain", "--untracked-files=all"], repo).splitlines()
+    untracked = [line[3:] for line in status if line.startswith("??")]
+    assert all(path.startswith(("metrics/", "plots/", "dvc.lock")) for path in untracked), untracked
     metrics = json.loads((repo / "metrics/evaluate.json").read_text())
-    assert set(metrics) == {"accuracy", "macro_f1", "loss", "ece", "vs_bow_wins", "vs_bow_losses", "vs_bow_p_value"}
+    assert set(metrics) == {
+        "accuracy",
+        "macro_f1",
+        "loss",
+        "ece",
+        "vs_bow_wins",
+        "vs_bow_losses",
+        "vs_bow_p_value",
+        "vs_bow_log10_p_value",
+    }
 
 
 @pytest.mark.slow
@@ -258,25 +275,43 @@ def test_exp_run_set_param_group_and_value(repo):
     seeded = experiments["seed-7"]["params"]["params.yaml"]["data"]
     assert seeded["trainer"]["seed"] == 7 and seeded["model"]["family"] == "lstm"  # -S starts from conf/ each time
 
-    # The README's comparison command, in a 120-column terminal: the changed params and every run's accuracy
-    command = [*shlex.split(COMPARE), "--no-pager"]
+    # One's own CSV, string labels and no label_names: the README's overrides and nothing else
+    generator = SyntheticReviews()
+    reviews = [("review", "sentiment")] + [
+        (text, ("meh", "loved it")[label]) for text, label in generator.generate(300, seed=5)
+    ]
+    with open(repo / "data" / "reviews.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows(reviews)
+    own = _run([dvc, "exp", "run", *shlex.split(OWN_DATA), "-n", "reviews"], repo, with_stderr=True)
+    assert "Running stage 'ingest'" in own and "Running stage 'train'" in own, own
+    assert json.loads((repo / "metrics/ingest.json").read_text())["label_names"] == ["loved it", "meh"]
+    assert json.loads((repo / "metrics/evaluate.json").read_text())["accuracy"] > 0
+
+    # The README's comparison command, in a 120-column terminal: two datasets, two families, a seed
     table = subprocess.run(
-        command,
+        shlex.split(COMPARE),
         cwd=repo,
         env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "COLUMNS": "120"},
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert max(len(line) for line in table.splitlines()) <= 120 and "…" not in table, table
-    header = next(line for line in table.splitlines() if "Experiment" in line).split()
-    assert {"accuracy", "macro_f1", "loss", "model.family", "trainer.seed"} <= set(header), table
-    p_values = {e["metrics"]["metrics/evaluate.json"]["data"]["vs_bow_p_value"] for e in experiments.values()}
-    assert "vs_bow_p_value" in header or len(p_values) == 1, table  # --only-changed hides a column of one value
-    assert not {"State", "vs_bow_wins"} & set(header), table
-    rows = {line.split()[2]: line.split() for line in table.splitlines() if "[" in line}  # ├── <sha> [name] …
-    assert rows["[gru]"][header.index("model.family") + 2] == "gru", table
-    assert rows["[seed-7]"][header.index("trainer.seed") + 2] == "7", table
+    lines = table.splitlines()
+    assert max(len(line) for line in lines) <= 120, table
+    assert lines[0].split()[:5] == ["experiment", "accuracy", "p", "vs", "bow"], table
+    rows: dict[str, str] = {}
+    for line in lines[1:]:  # a row, and the lines its changes wrap onto
+        if not line.startswith(" "):
+            name = line.split()[0]
+        rows[name] = f"{rows.get(name, '')} {line}"
+    assert rows["gru"].split()[-1] == "model=gru", table
+    assert rows["seed-7"].split()[-1] == "trainer.seed=7", table
+    assert rows["reviews"].split()[-3:] == [
+        "dataset=csv",
+        "dataset.label_column=sentiment",
+        "dataset.text_column=review",
+    ], table
+    assert {"workspace", "gru", "seed-7", "reviews"} <= set(rows), table
 
     # MLflow: one run per experiment, named for what ran and the DVC experiment
     client = mlflow.MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")
@@ -306,6 +341,17 @@ def test_plots_show_draws_every_chart_offline(repo, tmp_path):
     assert dom.count('class="marks"') == len(charts), dom[:2000]
     gate_views = [f'<img src="static/workspace_reports_gates_test_{i}.png">' for i in range(3)]  # image plots
     assert all(view in dom for view in gate_views)
+    # the page draws SVG: Vega's aria labels name each axis's values in drawing order
+    [lengths] = re.findall(r"Y-axis titled 'length in tokens' for a discrete scale with \d+ values: ([^\"]+)", dom)
+    shortest = [int(bucket.split("-")[0]) for bucket in lengths.split(", ")]
+    assert len(shortest) > 1 and shortest == sorted(shortest), lengths  # 0-5, 6-16, 17-23: not as text
+    assert 'aria-label="the diagonal: perfect calibration"' in dom
+    counts = [
+        int(n.replace(",", ""))
+        for n in re.findall(r"accuracy in the bin: [\d.]+; rev: workspace; examples: ([\d,]+)", dom)
+    ]
+    bins = (repo / "plots" / "reliability.csv").read_text().splitlines()[1:]
+    assert counts == [int(row.split(",")[-1]) for row in bins]  # every bin labelled with its count
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "dvc_plots.png"
     chromium(page.as_uri(), f"--screenshot={screenshot}", "--window-size=1280,1100", cwd=tmp_path)

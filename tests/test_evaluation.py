@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -107,13 +109,25 @@ def test_paired_comparison_counts_disagreements_and_tests_them_exactly():
         "wins": 1,  # row 0: only the first is right
         "losses": 1,  # row 3: only the other
         "p_value": 1.0,
+        "log10_p_value": 0.0,
     }
     labels = np.zeros(12, dtype=np.int64)
     right, wrong = [0.9, 0.1], [0.1, 0.9]
     model = np.array([right] * 11 + [wrong])  # right but on the last row
     other = np.array([wrong] * 9 + [right] * 3)  # right on the last three only
     # 9 wins, 1 loss: two-sided, 2 · P(X ≤ 1) for X ~ Binomial(10, 1/2) = 2 · 11 / 1024
-    assert evaluation.paired_comparison(labels, model, other) == {"wins": 9, "losses": 1, "p_value": 22 / 1024}
+    assert evaluation.paired_comparison(labels, model, other) == {
+        "wins": 9,
+        "losses": 1,
+        "p_value": 22 / 1024,
+        "log10_p_value": pytest.approx(math.log10(22 / 1024)),
+    }
     assert evaluation.paired_comparison(labels, model, model)["p_value"] == 1.0  # they never disagree
+    # 912 wins, no loss: p = 2 · 2^-912 ≈ 1.2e-274 still prints as 0.0 at DVC's precision; its log is exact
+    many = evaluation.paired_comparison(np.zeros(912, np.int64), np.tile(right, (912, 1)), np.tile(wrong, (912, 1)))
+    assert many["log10_p_value"] == pytest.approx(math.log10(2) - 912 * math.log10(2))
+    # 1,100 wins: the p-value underflows to 0, its logarithm stays finite
+    huge = evaluation.paired_comparison(np.zeros(1100, np.int64), np.tile(right, (1100, 1)), np.tile(wrong, (1100, 1)))
+    assert huge["p_value"] == 0.0 and huge["log10_p_value"] == pytest.approx(-1099 * math.log10(2))
     with pytest.raises(ValueError, match="one shape"):
         evaluation.paired_comparison(labels, model, model[:5])

@@ -105,6 +105,11 @@ def test_gates_command_draws_the_trained_models_gates(pipeline_run, tmp_path, ca
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert result.stdout == f"{view}: gates over 4 tokens\n"
     assert view.read_bytes().startswith(b"\x89PNG")
+    # without --output: under the project's reports/ (git-ignored), never loose in the checkout's root
+    default = subprocess.run([*args[:-2], "the film"], cwd=tmp_path, capture_output=True, text=True)
+    assert default.stdout == "reports/gates.png: gates over 2 tokens\n", default.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports", "view.png"]
+    assert (tmp_path / "reports" / "gates.png").read_bytes().startswith(b"\x89PNG")
     with pytest.raises(SystemExit) as exited:  # the same entry point, in this process: no second TensorFlow start-up
         cli.main([*args[1:], "?!"])
     assert exited.value.code == 2

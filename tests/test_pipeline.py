@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -106,11 +107,21 @@ def test_train_writes_models_history_and_one_mlflow_run(pipeline_run):
 def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pipeline_run):
     cfg, workdir = pipeline_run
     metrics = _json(Path(cfg.paths.metrics) / "evaluate.json")
-    assert set(metrics) == {"accuracy", "macro_f1", "loss", "ece", "vs_bow_wins", "vs_bow_losses", "vs_bow_p_value"}
+    assert set(metrics) == {
+        "accuracy",
+        "macro_f1",
+        "loss",
+        "ece",
+        "vs_bow_wins",
+        "vs_bow_losses",
+        "vs_bow_p_value",
+        "vs_bow_log10_p_value",
+    }
     # text by text against the bag of words of stage baseline: the wins less the losses are the gap in accuracy
     bow_accuracy = _json(Path(cfg.paths.metrics) / "baseline.json")["bow_accuracy"]
     assert metrics["vs_bow_wins"] - metrics["vs_bow_losses"] == round(80 * (metrics["accuracy"] - bow_accuracy))
     assert 0.0 < metrics["vs_bow_p_value"] <= 1.0
+    assert metrics["vs_bow_log10_p_value"] == pytest.approx(math.log10(metrics["vs_bow_p_value"]))
     with open(Path(cfg.paths.plots) / "confusion.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 80 and {r["actual"] for r in rows} <= {"negative", "positive"}

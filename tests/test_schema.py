@@ -151,7 +151,8 @@ CLUSTER_KEYS = ("trainer.task_index", "trainer.checkpoint_every_n_steps", "train
         ("trainer.learning_rate=inf", "trainer.learning_rate = inf: must be a finite number > 0"),
         (
             "dataset=sst2 dataset.label_names=[pos,pos]",
-            "dataset.label_names = ['pos', 'pos']: must be two or more distinct names",
+            "dataset.label_names = ['pos', 'pos']: must be null (the train file's labels) or two or more "
+            "distinct names",
         ),
         ("paths.models=", "paths.models = '': must be a non-empty path"),
         (  # handed validation 45 % of the rows

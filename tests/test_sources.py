@@ -200,6 +200,32 @@ def test_split_by_row_and_sentence_agree_where_no_row_contains_another():
     assert sorted(by_row[0]) == sorted(by_sentence[0])
 
 
+def test_without_label_names_the_classes_are_the_train_files_labels(tmp_path):
+    train = _write(tmp_path / "train.csv", "review,sentiment\ngood,pos\nbad,neg\nso so,neutral\nfine,pos\n")
+    test = _write(tmp_path / "test.csv", "review,sentiment\ngreat,pos\nawful,neg\n")
+
+    def load(files, **kwargs):
+        return load_files(
+            files, split_fractions={"validation": 0.25}, split_seed=0, file_format="csv",
+            text_column="review", label_column="sentiment", **kwargs,
+        )  # fmt: skip
+
+    splits = load({"train": train, "test": test})
+    assert splits.label_names == ("neg", "neutral", "pos")  # in text order
+    assert splits.test == [("great", 2), ("awful", 0)]
+    assert sorted(splits.train + splits.validation) == [("bad", 0), ("fine", 2), ("good", 2), ("so so", 1)]
+    numbers = _write(tmp_path / "stars.csv", "review,sentiment\na,10\nb,2\nc,1\nd,2\n")
+    assert load({"train": numbers, "test": numbers}).label_names == ("1", "2", "10")  # integers: in numeric order
+    unseen = _write(tmp_path / "unseen.csv", "review,sentiment\ngreat,pos\nodd,mixed\n")
+    with pytest.raises(TextrnnError, match=r"unseen\.csv:3: unknown label 'mixed' in column 'sentiment'"):
+        load({"train": train, "test": unseen})
+    single = _write(tmp_path / "single.csv", "review,sentiment\ngood,pos\nfine,pos\n")
+    with pytest.raises(TextrnnError, match=r"single\.csv: column 'sentiment' holds one label, 'pos'; a classifier"):
+        load({"train": single, "test": test})
+    with pytest.raises(TextrnnError, match=r"^`label_values` is given without `label_names`; give both"):
+        load({"train": train, "test": test}, label_values=["0", "1"])
+
+
 def test_empty_split_is_refused(tmp_path):
     spec = _write(tmp_path / "train.csv", "label,text\npositive,a\nnegative,b\n")
     splits = load_files(
@@ -289,6 +315,7 @@ def test_blank_texts_and_a_split_missing_a_class_are_kept_warned_and_counted(tmp
     assert json.loads((tmp_path / "metrics" / "ingest.json").read_text()) == {
         "blank_texts": 2,  # "  " in train (or validation) and "" in test
         "splits_missing_a_class": 2,  # test holds positives only; validation holds one example
+        "label_names": ["negative", "positive"],
     }
     assert "split 'test' holds 1 of the 2 classes" in caplog.text
     stored = [

@@ -4,7 +4,7 @@ a trained model.
     textrnn predict "a great film" "awful"          # label, probability, text: one line each
     printf 'a great film\\n\\nawful\\n' | textrnn predict --json
     textrnn predict --file reviews.txt --model saved_model
-    textrnn gates "the plot was not good" --output gates.png   # heatmaps of the LSTM's gates per token
+    textrnn gates "the plot was not good"   # heatmaps of the LSTM's gates per token: reports/gates.png
     textrnn generate --prompt "ROMEO:" --length 500 --temperature 0.8 --seed 1   # a language model's text
 
 TensorFlow is imported only once a command runs, so ``textrnn --help`` answers at once.
@@ -229,7 +229,9 @@ def parser() -> argparse.ArgumentParser:
         default=Path("data/tokenized"),
         help="the tokenize stage's output, for the vocabulary (default: data/tokenized)",
     )
-    gates_parser.add_argument("--output", type=Path, default=Path("gates.png"), help="the PNG (default: gates.png)")
+    gates_parser.add_argument(
+        "--output", type=Path, default=Path("reports/gates.png"), help="the PNG (default: reports/gates.png)"
+    )
     gates_parser.set_defaults(run=_gates_command)
     return root
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
-from scipy import stats
+from scipy import special, stats
 
 MISTAKE_COLUMNS = ("text", "actual", "predicted", "probability")  # the rows of confident_mistakes()
 PROBABILITY_FLOOR = 1e-30  # probabilities are floored here before the log, so that an underflowed 0 stays finite
@@ -123,14 +124,19 @@ def paired_comparison(labels: np.ndarray, probabilities: np.ndarray, other: np.n
     """A model's argmax predictions against ``other`` model's (probabilities of the same examples):
     ``wins``, the examples it gets right and ``other`` wrong; ``losses``, the reverse; and ``p_value``,
     McNemar's exact test of the two: the two-sided chance that models of equal accuracy split the
-    ``wins + losses`` examples they disagree on at least this unevenly (1 where they never disagree).
+    ``wins + losses`` examples they disagree on at least this unevenly (1 where they never disagree);
+    ``log10_p_value``, its base-10 logarithm summed from the binomial's log-probabilities, readable where ``p_value`` is
+    too small to print (-274.2 rather than 0.0) and finite where it underflows.
     """
     if probabilities.shape != other.shape:
         raise ValueError(f"probabilities {probabilities.shape} and other {other.shape} must have one shape")
     right, other_right = probabilities.argmax(-1) == labels, other.argmax(-1) == labels
     wins, losses = int(np.sum(right & ~other_right)), int(np.sum(other_right & ~right))
     p_value = stats.binomtest(wins, wins + losses).pvalue if wins + losses else 1.0
-    return {"wins": wins, "losses": losses, "p_value": float(p_value)}
+    # the exact test at one half is symmetric: p = min(1, 2 · P(X ≤ min(wins, losses))), summed in logs
+    tail = stats.binom.logpmf(np.arange(min(wins, losses) + 1), wins + losses, 0.5)
+    log_p = min(0.0, math.log(2) + float(special.logsumexp(tail))) if wins + losses else 0.0
+    return {"wins": wins, "losses": losses, "p_value": float(p_value), "log10_p_value": log_p / math.log(10)}
 
 
 def ngram_cross_entropy(train: np.ndarray, test: np.ndarray, *, order: int, vocab_size: int) -> float:

@@ -96,16 +96,23 @@ def read_labelled_file(
     (e.g. ``["0", "1"]``); without it the file holds the names themselves. ``strip_html`` turns
     each HTML tag (IMDB's ``<br />``) into a space.
     """
+    rows = read_rows(
+        spec, file_format=file_format, text_column=text_column, label_column=label_column, encoding=encoding
+    )
+    return label_rows(
+        rows, Path(spec.path), spec.label_column or label_column, label_names, label_values, strip_html=strip_html
+    )
+
+
+Row = tuple[int, str, str]  # line number, text, label as the file spells it
+
+
+def read_rows(spec: FileSpec, *, file_format: str, text_column: str, label_column: str, encoding: str) -> list[Row]:
+    """The ``(line, text, label)`` rows of a CSV, TSV (header row) or JSONL file, plain or gzip, in
+    ``spec``'s columns where it names its own."""
     path = Path(spec.path)
     text_column = spec.text_column or text_column
     label_column = spec.label_column or label_column
-    spellings = [str(v) for v in (label_values if label_values is not None else label_names)]
-    if len(spellings) != len(label_names):
-        raise ArgumentError(
-            f"`label_values` has {len(spellings)} entries but `label_names` has {len(label_names)}; give one "
-            "value per label name, in the same order"
-        )
-    index = {value: i for i, value in enumerate(spellings)}
     if path.is_dir():
         raise ArgumentError(f"{path}: is a directory; point `files` at a file")
     try:
@@ -125,6 +132,26 @@ def read_labelled_file(
         raise TextrnnError(f"{path}: cannot read it ({reason}); check that it is a readable file") from None
     if not rows:
         raise ArgumentError(f"{path}: a header but no examples; add rows or leave the file out of `files`")
+    return rows
+
+
+def label_rows(
+    rows: Sequence[Row],
+    path: Path,
+    label_column: str,
+    label_names: Sequence[str],
+    label_values: Sequence[str] | None = None,
+    *,
+    strip_html: bool = False,
+) -> list[Example]:
+    """``rows`` of the file at ``path`` as ``(text, label_index)``: see :func:`read_labelled_file`."""
+    spellings = [str(v) for v in (label_values if label_values is not None else label_names)]
+    if len(spellings) != len(label_names):
+        raise ArgumentError(
+            f"`label_values` has {len(spellings)} entries but `label_names` has {len(label_names)}; give one "
+            "value per label name, in the same order"
+        )
+    index = {value: i for i, value in enumerate(spellings)}
     examples = []
     for line, text, label in rows:
         if label not in index:
@@ -134,6 +161,19 @@ def read_labelled_file(
             )
         examples.append((HTML_TAG.sub(" ", text) if strip_html else text, index[label]))
     return examples
+
+
+def labels_in(rows: Sequence[Row], path: Path, label_column: str) -> tuple[str, ...]:
+    """The distinct labels of ``rows`` (the file at ``path``), in numeric order where all are integers
+    (``1, 2, 10``), else in text order; at least two."""
+    found = {label for _, _, label in rows}
+    if len(found) < 2:
+        raise ArgumentError(
+            f"{path}: column '{label_column}' holds one label, {next(iter(found))!r}; a classifier needs two or "
+            "more — check `label_column`"
+        )
+    numeric = all(re.fullmatch(r"[+-]?\d+", label) for label in found)
+    return tuple(sorted(found, key=int) if numeric else sorted(found))
 
 
 def _decode_error(path: Path, encoding: str, err: UnicodeDecodeError) -> str:
@@ -383,21 +423,42 @@ def _sentences(texts: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
 def load_files(
     files: Mapping[str, FileSpec],
     *,
-    label_names: Sequence[str],
+    file_format: str,
+    text_column: str,
+    label_column: str,
     split_fractions: Mapping[str, float],
     split_seed: int,
+    label_names: Sequence[str] | None = None,
+    label_values: Sequence[str] | None = None,
     split_by: str = "row",
-    **read_args: object,
+    encoding: str = "utf-8",
+    strip_html: bool = False,
 ) -> Splits:
     """Read a train file and, where given, validation and test files; carve the missing ones out of
-    train, by row or by sentence (``split_by``, see :func:`split_off`)."""
+    train, by row or by sentence (``split_by``, see :func:`split_off`). Without ``label_names`` the
+    classes are the train file's labels (:func:`labels_in`), each file spelling them as they are named.
+    See :func:`read_labelled_file` for the rest."""
     unknown = set(files) - set(SPLITS)
     if unknown:
         raise ArgumentError(f"`files`: unknown split(s) {sorted(unknown)}; use {list(SPLITS)}")
     if "train" not in files:
         raise ArgumentError("`files`: no 'train' file; every dataset needs one")
+    if label_names is None and label_values is not None:
+        raise ArgumentError(
+            "`label_values` is given without `label_names`; give both (the names, in the values' order), or "
+            "neither to take the train file's labels as they are spelled"
+        )
+    columns = {name: spec.label_column or label_column for name, spec in files.items()}
+    rows = {
+        name: read_rows(
+            spec, file_format=file_format, text_column=text_column, label_column=label_column, encoding=encoding
+        )
+        for name, spec in files.items()
+    }
+    if label_names is None:
+        label_names = labels_in(rows["train"], Path(files["train"].path), columns["train"])
     read = {
-        name: read_labelled_file(spec, label_names=label_names, **read_args)  # type: ignore[arg-type]
+        name: label_rows(rows[name], Path(spec.path), columns[name], label_names, label_values, strip_html=strip_html)
         for name, spec in files.items()
     }
     absent = [name for name in SPLITS if name not in read and name not in split_fractions]
