@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup repro test test-slow lint bench
+.PHONY: setup repro test test-slow lint docs bench
 
 # The last line puts the repository root on the venv's sys.path, so that `python pipelines/<stage>.py`
 # (not only `python -m pipelines.<stage>`) finds the pipelines package.
@@ -34,6 +34,10 @@ test: lint
 
 test-slow: setup
 	pytest -m slow -n auto --dist loadfile
+
+# the documentation site in site/: any warning (a broken link, a docstring that does not parse) fails it
+docs: setup
+	NO_MKDOCS_2_WARNING=1 mkdocs build --strict
 
 bench: setup
 	python benchmarks/recurrent_layers.py

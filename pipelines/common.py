@@ -50,7 +50,7 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
             raise TextrnnError(f"conf/{group}/{choice}.yaml: no such {group}; use one of {choices}") from None
         if unknown := re.match(r"Could not override '([^']+)'", message):
             # Hydra's advice is to append the key with `+`, which nothing would read: name the near ones
-            base = compose_config()
+            base = compose_config([o for o in overrides if o.partition("=")[0].lstrip("+~") != unknown[1]])
             schema.validate(OmegaConf.merge(base, OmegaConf.from_dotlist([f"{unknown[1]}=0"])))
         raise TextrnnError(f"conf/: {message}") from None
     schema.validate(cfg)

@@ -328,6 +328,27 @@ def test_exp_run_set_param_group_and_value(repo):
 
 
 @pytest.mark.slow
+def test_getting_started_runs_as_written(repo):
+    """The daily loop of docs/getting-started.md (and so the README's), each command as printed."""
+    from tests.test_docs import DOCS, ELSEWHERE, shell_commands
+
+    _repro(repo)
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(repo), "COLUMNS": "120"}
+    outputs = {}
+    for command in shell_commands(DOCS / "getting-started.md"):
+        if command in ELSEWHERE:
+            continue
+        ran = subprocess.run(["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True)
+        assert ran.returncode == 0, f"{command}\n{ran.stdout}{ran.stderr}"
+        outputs[command.split("  ")[0]] = ran.stdout
+    predicted = outputs['textrnn predict "a great film" "I hated it"'].splitlines()
+    assert [line.split("\t")[-1] for line in predicted] == ["a great film", "I hated it"]
+    assert (repo / "reports" / "gates.png").read_bytes().startswith(b"\x89PNG")
+    assert "model=gru" in outputs["python -m pipelines.compare"]
+    assert (repo / "dvc_plots" / "index.html").is_file()
+
+
+@pytest.mark.slow
 @requires_chromium
 def test_plots_show_draws_every_chart_offline(repo, tmp_path):
     """`dvc plots show` with the repository's page template: Vega is inline, so the charts draw offline."""

@@ -8,9 +8,9 @@ with the norm of each state per token.
 
 Example:
 
->>> model = models.build_classifier(vocab_size=20, num_classes=2, units=4, bidirectional=True)
->>> [(t.direction, sorted(t.values)) for t in trace(model, [5, 6, 7])]
-[('forward', ['c', 'f', 'h', 'i', 'o']), ('backward', ['c', 'f', 'h', 'i', 'o'])]
+    >>> model = models.build_classifier(vocab_size=20, num_classes=2, units=4, bidirectional=True)
+    >>> [(t.direction, sorted(t.values)) for t in trace(model, [5, 6, 7])]
+    [('forward', ['c', 'f', 'h', 'i', 'o']), ('backward', ['c', 'f', 'h', 'i', 'o'])]
 """
 
 from __future__ import annotations
