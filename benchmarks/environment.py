@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import platform
+import subprocess
 from pathlib import Path
 from typing import Any
+
+from pipelines.common import ROOT, git_commit
 
 import keras
 import tensorflow as tf
 from omegaconf import OmegaConf
 
 
-def environment() -> dict[str, str]:
+def environment() -> dict[str, str | None]:
+    """When, at which commit (``+changes`` where the checkout differs from it) and on what."""
     with open("/proc/cpuinfo") as cpuinfo:
         cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown")
+    commit = git_commit()
+    changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
     return {
+        "date": datetime.date.today().isoformat(),
+        "commit": commit and commit[:7] + ("+changes" if changed.stdout.strip() else ""),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "cpu": cpu,
         "tensorflow": tf.__version__,
