@@ -26,6 +26,11 @@ from textrnn import tokenized
 from textrnn.atomic import MARKER
 from textrnn.errors import TextrnnError
 
+# what evaluate writes for a classifier: its scores, and its paired comparison with the bag of words
+CLASSIFIER_METRICS = {
+    *("accuracy", "macro_f1", "loss", "ece"),
+    *("vs_bow_wins", "vs_bow_losses", "vs_bow_p_value", "vs_bow_log10_p_value"),
+}
 TINY_SIZES = [o for o in TINY_OVERRIDES if o.startswith("++dataset.sizes")]
 
 
@@ -107,16 +112,7 @@ def test_train_writes_models_history_and_one_mlflow_run(pipeline_run):
 def test_evaluate_writes_metrics_confusion_plot_and_logs_to_the_training_run(pipeline_run):
     cfg, workdir = pipeline_run
     metrics = _json(Path(cfg.paths.metrics) / "evaluate.json")
-    assert set(metrics) == {
-        "accuracy",
-        "macro_f1",
-        "loss",
-        "ece",
-        "vs_bow_wins",
-        "vs_bow_losses",
-        "vs_bow_p_value",
-        "vs_bow_log10_p_value",
-    }
+    assert set(metrics) == CLASSIFIER_METRICS
     # text by text against the bag of words of stage baseline: the wins less the losses are the gap in accuracy
     bow_accuracy = _json(Path(cfg.paths.metrics) / "baseline.json")["bow_accuracy"]
     assert metrics["vs_bow_wins"] - metrics["vs_bow_losses"] == round(80 * (metrics["accuracy"] - bow_accuracy))

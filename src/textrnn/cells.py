@@ -56,15 +56,12 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
         units: size H of the hidden state.
         activation: of the state (or candidate); default ``tanh``.
         use_bias: whether the cell has a bias.
-        kernel_initializer: initializer of ``kernel`` (the input weights W).
-        recurrent_initializer: initializer of ``recurrent_kernel`` (U).
-        bias_initializer: initializer of ``bias``.
-        kernel_regularizer: penalty on ``kernel`` (the input weights W), added to the layer's losses.
-        recurrent_regularizer: penalty on ``recurrent_kernel`` (U), added to the layer's losses.
-        bias_regularizer: penalty on ``bias``, added to the layer's losses.
-        kernel_constraint: applied to ``kernel`` (the input weights W) after each optimizer step.
-        recurrent_constraint: applied to ``recurrent_kernel`` (U) after each optimizer step.
-        bias_constraint: applied to ``bias`` after each optimizer step.
+        kernel_initializer, recurrent_initializer, bias_initializer: of ``kernel`` (the input
+            weights W), ``recurrent_kernel`` (U) and ``bias``.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties on those weights,
+            added to the layer's losses once per call.
+        kernel_constraint, recurrent_constraint, bias_constraint: applied to those weights after
+            each optimizer step.
         dropout: fraction of the input units dropped (one mask per sequence).
         recurrent_dropout: fraction of the previous state's units dropped (one mask per sequence).
         seed: of the dropout masks.
@@ -404,9 +401,7 @@ class PeepholeLSTMCell(LSTMCell):
 
     Args:
         units: size H of the hidden and cell states.
-        peephole_initializer: initializer of ``peephole_kernel``.
-        peephole_regularizer: penalty on ``peephole_kernel``, added to the layer's losses.
-        peephole_constraint: applied to ``peephole_kernel`` after each optimizer step.
+        peephole_initializer, peephole_regularizer, peephole_constraint: of ``peephole_kernel``.
         **kwargs: the arguments of :class:`LSTMCell`.
 
     Call arguments: as :class:`RecurrentCell`; the states are ``[h, C]``.

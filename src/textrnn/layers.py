@@ -32,12 +32,8 @@ class RecurrentLayer(keras.layers.RNN):
 
     Args:
         cell: the cell run at every step.
-        return_sequences: return every step's output, not only the last.
-        return_state: return the final states too.
-        go_backwards: read the sequence from its end.
-        stateful: carry the final states of a batch into the next batch.
-        unroll: unroll the loop over time (short sequences only).
-        zero_output_for_mask: output zeros at masked steps (as ``keras.layers.RNN``).
+        return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask:
+            ``keras.layers.RNN``'s.
         **kwargs: a Keras layer's arguments (``name``, ``dtype``, ``trainable``,
             ``activity_regularizer``).
     """
@@ -163,16 +159,12 @@ class SimpleRNN(RecurrentLayer):
         output_units: size O of the output projection y_t = W_hy h_t; ``None`` outputs h_t.
         activation: of the state (or candidate); default ``tanh``.
         use_bias: whether the cell has a bias.
-        kernel_initializer: initializer of ``kernel`` (the input weights W).
-        recurrent_initializer: initializer of ``recurrent_kernel`` (U).
-        bias_initializer: initializer of ``bias``.
-        kernel_regularizer: penalty on ``kernel`` (the input weights W), added to the layer's losses.
-        recurrent_regularizer: penalty on ``recurrent_kernel`` (U), added to the layer's losses.
-        bias_regularizer: penalty on ``bias``, added to the layer's losses.
+        kernel_initializer, recurrent_initializer, bias_initializer: of ``kernel`` (the input
+            weights), ``recurrent_kernel`` and ``bias``.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties on those weights.
         activity_regularizer: a penalty on the layer's output (not on every step).
-        kernel_constraint: applied to ``kernel`` (the input weights W) after each optimizer step.
-        recurrent_constraint: applied to ``recurrent_kernel`` (U) after each optimizer step.
-        bias_constraint: applied to ``bias`` after each optimizer step.
+        kernel_constraint, recurrent_constraint, bias_constraint: applied to those weights after
+            each update.
         dropout: fraction of the input units dropped (one mask per sequence).
         recurrent_dropout: fraction of the previous state's units dropped (one mask per sequence).
         seed: of the dropout masks.
@@ -274,16 +266,12 @@ class LSTM(RecurrentLayer):
         unit_forget_bias: start the forget gate's bias at 1.
         activation: of the state (or candidate); default ``tanh``.
         use_bias: whether the cell has a bias.
-        kernel_initializer: initializer of ``kernel`` (the input weights W).
-        recurrent_initializer: initializer of ``recurrent_kernel`` (U).
-        bias_initializer: initializer of ``bias``.
-        kernel_regularizer: penalty on ``kernel`` (the input weights W), added to the layer's losses.
-        recurrent_regularizer: penalty on ``recurrent_kernel`` (U), added to the layer's losses.
-        bias_regularizer: penalty on ``bias``, added to the layer's losses.
+        kernel_initializer, recurrent_initializer, bias_initializer: of ``kernel`` (the input
+            weights), ``recurrent_kernel`` and ``bias``.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties on those weights.
         activity_regularizer: a penalty on the layer's output (not on every step).
-        kernel_constraint: applied to ``kernel`` (the input weights W) after each optimizer step.
-        recurrent_constraint: applied to ``recurrent_kernel`` (U) after each optimizer step.
-        bias_constraint: applied to ``bias`` after each optimizer step.
+        kernel_constraint, recurrent_constraint, bias_constraint: applied to those weights after
+            each update.
         dropout: fraction of the input units dropped (one mask per sequence).
         recurrent_dropout: fraction of the previous state's units dropped (one mask per sequence).
         seed: of the dropout masks.
@@ -393,21 +381,15 @@ class PeepholeLSTM(LSTM):
         units: size H of the hidden and cell states.
         recurrent_activation: of the gates; default ``sigmoid``.
         unit_forget_bias: start the forget gate's bias at 1.
-        peephole_initializer: initializer of ``peephole_kernel``.
-        peephole_regularizer: penalty on ``peephole_kernel``, added to the layer's losses.
-        peephole_constraint: applied to ``peephole_kernel`` after each optimizer step.
+        peephole_initializer, peephole_regularizer, peephole_constraint: of ``peephole_kernel``.
         activation: of the state (or candidate); default ``tanh``.
         use_bias: whether the cell has a bias.
-        kernel_initializer: initializer of ``kernel`` (the input weights W).
-        recurrent_initializer: initializer of ``recurrent_kernel`` (U).
-        bias_initializer: initializer of ``bias``.
-        kernel_regularizer: penalty on ``kernel`` (the input weights W), added to the layer's losses.
-        recurrent_regularizer: penalty on ``recurrent_kernel`` (U), added to the layer's losses.
-        bias_regularizer: penalty on ``bias``, added to the layer's losses.
+        kernel_initializer, recurrent_initializer, bias_initializer: of ``kernel`` (the input
+            weights), ``recurrent_kernel`` and ``bias``.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties on those weights.
         activity_regularizer: a penalty on the layer's output (not on every step).
-        kernel_constraint: applied to ``kernel`` (the input weights W) after each optimizer step.
-        recurrent_constraint: applied to ``recurrent_kernel`` (U) after each optimizer step.
-        bias_constraint: applied to ``bias`` after each optimizer step.
+        kernel_constraint, recurrent_constraint, bias_constraint: applied to those weights after
+            each update.
         dropout: fraction of the input units dropped (one mask per sequence).
         recurrent_dropout: fraction of the previous state's units dropped (one mask per sequence).
         seed: of the dropout masks.
@@ -528,16 +510,12 @@ class LayerNormLSTM(LSTM):
         norm_epsilon: the normalisations' epsilon.
         activation: of the state (or candidate); default ``tanh``.
         use_bias: whether the cell has a bias.
-        kernel_initializer: initializer of ``kernel`` (the input weights W).
-        recurrent_initializer: initializer of ``recurrent_kernel`` (U).
-        bias_initializer: initializer of ``bias``.
-        kernel_regularizer: penalty on ``kernel`` (the input weights W), added to the layer's losses.
-        recurrent_regularizer: penalty on ``recurrent_kernel`` (U), added to the layer's losses.
-        bias_regularizer: penalty on ``bias``, added to the layer's losses.
+        kernel_initializer, recurrent_initializer, bias_initializer: of ``kernel`` (the input
+            weights), ``recurrent_kernel`` and ``bias``.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties on those weights.
         activity_regularizer: a penalty on the layer's output (not on every step).
-        kernel_constraint: applied to ``kernel`` (the input weights W) after each optimizer step.
-        recurrent_constraint: applied to ``recurrent_kernel`` (U) after each optimizer step.
-        bias_constraint: applied to ``bias`` after each optimizer step.
+        kernel_constraint, recurrent_constraint, bias_constraint: applied to those weights after
+            each update.
         dropout: fraction of the input units dropped (one mask per sequence).
         recurrent_dropout: fraction of the previous state's units dropped (one mask per sequence).
         seed: of the dropout masks.
@@ -642,16 +620,12 @@ class GRU(RecurrentLayer):
         recurrent_activation: of the gates z and r; default ``sigmoid``.
         activation: of the state (or candidate); default ``tanh``.
         use_bias: whether the cell has a bias.
-        kernel_initializer: initializer of ``kernel`` (the input weights W).
-        recurrent_initializer: initializer of ``recurrent_kernel`` (U).
-        bias_initializer: initializer of ``bias``.
-        kernel_regularizer: penalty on ``kernel`` (the input weights W), added to the layer's losses.
-        recurrent_regularizer: penalty on ``recurrent_kernel`` (U), added to the layer's losses.
-        bias_regularizer: penalty on ``bias``, added to the layer's losses.
+        kernel_initializer, recurrent_initializer, bias_initializer: of ``kernel`` (the input
+            weights), ``recurrent_kernel`` and ``bias``.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties on those weights.
         activity_regularizer: a penalty on the layer's output (not on every step).
-        kernel_constraint: applied to ``kernel`` (the input weights W) after each optimizer step.
-        recurrent_constraint: applied to ``recurrent_kernel`` (U) after each optimizer step.
-        bias_constraint: applied to ``bias`` after each optimizer step.
+        kernel_constraint, recurrent_constraint, bias_constraint: applied to those weights after
+            each update.
         dropout: fraction of the input units dropped (one mask per sequence).
         recurrent_dropout: fraction of the previous state's units dropped (one mask per sequence).
         seed: of the dropout masks.
