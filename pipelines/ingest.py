@@ -21,13 +21,14 @@ from omegaconf import DictConfig, OmegaConf
 
 from textrnn.atomic import write_json
 from textrnn.data import store
-from textrnn.data.sources import SPLITS, FileSpec, Splits, load_files, load_text, load_tfds
+from textrnn.data.sources import SPLITS, Corpus, FileSpec, Splits, load_files, load_text, load_tfds
 from textrnn.data.synthetic import LABEL_NAMES, SyntheticReviews
 from textrnn.errors import TextrnnError
 
 
-def read(dataset: DictConfig) -> Splits:
-    """The dataset's three splits, from whichever source `dataset.source` names."""
+def read(dataset: DictConfig) -> Splits | Corpus:
+    """The dataset's three splits, from whichever source `dataset.source` names: labelled texts, or
+    plain text (source `text`)."""
     source = dataset.get("source")
     if source == "synthetic":
         generator = SyntheticReviews(

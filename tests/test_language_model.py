@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 from pipelines.common import compose_config
 from pipelines.task import task_of
@@ -22,7 +23,8 @@ import tensorflow as tf
 from tests.conftest import STAGE_PATHS
 from textrnn import language_model, models, tokenized, vectorize
 from textrnn.atomic import MARKER
-from textrnn.data.sources import TEXT_LABEL, load_text
+from textrnn.data import store
+from textrnn.data.sources import load_text
 from textrnn.errors import TextrnnError
 
 
@@ -41,9 +43,9 @@ def test_plain_text_is_cut_from_its_end_in_order(tmp_path):
     first, second = tmp_path / "a.txt", tmp_path / "b.txt"
     first.write_text("0123456789" * 5)
     second.write_text("abcdefghij" * 5)
-    splits = load_text([str(first), str(second)], split_fractions={"validation": 0.1, "test": 0.2})
-    assert splits.label_names == (TEXT_LABEL,)
-    (train, _), (validation, _), (test, _) = splits.train[0], splits.validation[0], splits.test[0]
+    corpus = load_text([str(first), str(second)], split_fractions={"validation": 0.1, "test": 0.2})
+    assert corpus.label_names == ()  # plain text has no classes
+    train, validation, test = corpus.train, corpus.validation, corpus.test
     assert train + validation + test == first.read_text() + second.read_text()
     assert (len(train), len(validation), len(test)) == (70, 10, 20)
     assert test == "abcdefghij" * 2
@@ -83,7 +85,7 @@ def test_relative_data_paths_are_read_from_the_project_dvc_names(tmp_path, monke
     monkeypatch.chdir(copy)
     cfg = compose_config(["experiment=tinyshakespeare", "dataset.files=[../shared/play.txt]"])
     monkeypatch.setenv("DVC_ROOT", str(tmp_path / "project"))
-    assert "".join(split[0][0] for _, split in read(cfg.dataset).items()) == verse(20)
+    assert "".join(texts[0] for _, texts in read(cfg.dataset).items()) == verse(20)
     monkeypatch.delenv("DVC_ROOT")
     with pytest.raises(TextrnnError, match=r"^\.\./shared/play.txt: no such file"):
         read(cfg.dataset)
@@ -270,6 +272,23 @@ def test_the_loss_falls_below_the_unigram_entropy_within_three_epochs(language_m
     assert metrics["loss"] < baseline["bigram_loss"] < baseline["unigram_loss"] < unigram + 0.05
     # no bag of words to compare with, text by text: textrnn's directory holds its marker only
     assert [p.name for p in (workdir / "baseline").iterdir()] == [MARKER]
+
+
+def test_plain_text_is_stored_and_tokenized_without_labels(language_model_run):
+    cfg, workdir, text = language_model_run
+    assert store.label_names(cfg.paths.ingested) == []  # no stand-in class
+    splits = ("train", "validation", "test")
+    assert "".join(t for split in splits for t in store.texts(cfg.paths.ingested, split)) == text
+    for split in splits:
+        assert sorted(p.name for p in (Path(cfg.paths.tokenized) / split).iterdir()) == [
+            "row_lengths.npy",
+            "token_ids.npy",
+        ]
+    assert json.loads((workdir / "metrics" / "ingest.json").read_text()) == {
+        "blank_texts": 0,
+        "splits_missing_a_class": 0,
+        "label_names": [],
+    }
 
 
 def test_ngram_baselines_count_the_train_stream():

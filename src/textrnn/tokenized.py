@@ -6,8 +6,8 @@ What it holds, one writer and one reader each:
   settings): :func:`write_tokenizer`, :func:`vocabulary`, :func:`tokenizer_settings`;
 - ``meta.json`` (label names, vocabulary size): :func:`write_meta`, :func:`meta`;
 - ``statistics.json`` (lengths and OOV rate per split): :func:`write_statistics`;
-- per split, ``token_ids.npy`` (the ids end to end), ``row_lengths.npy`` and ``labels.npy``:
-  :func:`write_split`, :func:`split`, :func:`token_ids`, :func:`lengths`, :func:`labels`.
+- per split, ``token_ids.npy`` (the ids end to end), ``row_lengths.npy`` and, for labelled texts,
+  ``labels.npy``: :func:`write_split`, :func:`split`, :func:`token_ids`, :func:`lengths`, :func:`labels`.
 
 The stages after ``tokenize`` read token ids, not text: this module does not import the tokenizer
 (``textrnn.vectorize``), so an edit of the tokenizer reruns ``tokenize``, ``export`` and ``train``
@@ -84,7 +84,8 @@ def write_statistics(directory: Path, statistics: Mapping[str, Mapping[str, floa
 
 
 def write_split(directory: Path, name: str, rows: tf.data.Dataset) -> None:
-    """``{"tokens", "label"}`` rows as three ``.npy`` files in ``directory/name``.
+    """``{"tokens", "label"}`` rows as three ``.npy`` files in ``directory/name`` (a corpus's
+    ``{"tokens"}`` rows as two: it has no labels).
 
     Same data, same bytes — unlike ``tf.data.Dataset.save``, whose files carry a random run id —
     so DVC sees an unchanged split as unchanged and a fresh clone's ``dvc repro`` matches ``dvc.lock``.
@@ -94,7 +95,8 @@ def write_split(directory: Path, name: str, rows: tf.data.Dataset) -> None:
     token_ids = [row["tokens"] for row in listed]
     np.save(directory / name / "token_ids.npy", np.concatenate(token_ids) if listed else np.zeros(0, np.int32))
     np.save(directory / name / "row_lengths.npy", np.array([len(ids) for ids in token_ids], dtype=np.int64))
-    np.save(directory / name / "labels.npy", np.array([row["label"] for row in listed], dtype=np.int64))
+    if "label" in rows.element_spec:
+        np.save(directory / name / "labels.npy", np.array([row["label"] for row in listed], dtype=np.int64))
 
 
 def split(directory: str | Path, name: str) -> tf.data.Dataset:
@@ -117,7 +119,7 @@ def lengths(directory: str | Path, name: str) -> np.ndarray:
 
 
 def labels(directory: str | Path, name: str) -> np.ndarray:
-    """The label id of each row of the split ``name``."""
+    """The label id of each row of the split ``name`` (of labelled texts; a corpus has none)."""
     return np.load(Path(directory) / name / "labels.npy")
 
 

@@ -165,18 +165,21 @@ def adapt(spec: TokenizerSpec, texts: tf.data.Dataset) -> keras.layers.Layer:
 
 
 def encode(layer: keras.layers.Layer, dataset: tf.data.Dataset) -> tf.data.Dataset:
-    """``{"text", "label"}`` rows to ``{"tokens", "label"}`` rows of variable length (not truncated)."""
+    """``{"text", …}`` rows to ``{"tokens", …}`` rows of variable length (not truncated): the text
+    tokenized, the rest (a ``label``, where there is one) as it is."""
 
     def vectorize(batch: dict[str, tf.Tensor]) -> dict[str, Any]:
-        return {"tokens": tf.cast(layer(batch["text"]), tf.int32), "label": batch["label"]}
+        rest = {key: value for key, value in batch.items() if key != "text"}
+        return {"tokens": tf.cast(layer(batch["text"]), tf.int32), **rest}
 
     return dataset.batch(1024).map(vectorize).unbatch()
 
 
 def truncate(dataset: tf.data.Dataset, max_length: int | None) -> tf.data.Dataset:
+    """Each row's ``tokens`` cut at ``max_length`` (None: kept whole)."""
     if max_length is None:
         return dataset
-    return dataset.map(lambda row: {"tokens": row["tokens"][:max_length], "label": row["label"]})
+    return dataset.map(lambda row: {**row, "tokens": row["tokens"][:max_length]})
 
 
 def statistics(lengths: np.ndarray, oov_count: int, max_length: int | None) -> dict[str, float]:

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -44,6 +44,8 @@ def open_file(path: Path, mode: str, **text_args: Any) -> IO[Any]:
 
 @dataclass(frozen=True)
 class Splits:
+    """Labelled texts: ``(text, label index)`` examples per split, and the classes' names."""
+
     train: list[Example]
     validation: list[Example]
     test: list[Example]
@@ -52,6 +54,11 @@ class Splits:
     def items(self) -> Iterator[tuple[str, list[Example]]]:
         for name in SPLITS:
             yield name, getattr(self, name)
+
+    def rows(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """Each split's examples as the dataset on disk holds them: ``{"text", "label"}``."""
+        for name, examples in self.items():
+            yield name, [{"text": text, "label": label} for text, label in examples]
 
     def check_not_empty(self, where: str) -> None:
         for name, examples in self.items():
@@ -68,6 +75,36 @@ class Splits:
             }
             for name, examples in self.items()
         }
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Plain text for a language model: each split one text, cut from one stream. It has no labels —
+    a language model's targets are the text's own next tokens — so no classes."""
+
+    train: str
+    validation: str
+    test: str
+    label_names: ClassVar[tuple[str, ...]] = ()
+
+    def items(self) -> Iterator[tuple[str, list[str]]]:
+        """Each split as a list of its one text (none where it is empty)."""
+        for name in SPLITS:
+            yield name, [getattr(self, name)] if getattr(self, name) else []
+
+    def rows(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """Each split as the dataset on disk holds it: one ``{"text"}`` row."""
+        for name, texts in self.items():
+            yield name, [{"text": text} for text in texts]
+
+    def check_not_empty(self, where: str) -> None:
+        for name, texts in self.items():
+            if not texts:
+                raise TextrnnError(f"{where}: split '{name}' is empty; give it text or change split_fractions")
+
+    def quality(self) -> dict[str, dict[str, int]]:
+        """As :meth:`Splits.quality`: ``blank_texts`` (a split of whitespace only), ``classes`` (none)."""
+        return {name: {"blank_texts": sum(not t.strip() for t in texts), "classes": 0} for name, texts in self.items()}
 
 
 @dataclass(frozen=True)
@@ -473,16 +510,13 @@ def load_files(
     return Splits(read["train"], read["validation"], read["test"], tuple(label_names))
 
 
-TEXT_LABEL = "text"  # plain text's one class: a language model's targets are the text's own next tokens
-
-
-def load_text(paths: Sequence[str], *, split_fractions: Mapping[str, float], encoding: str = "utf-8") -> Splits:
+def load_text(paths: Sequence[str], *, split_fractions: Mapping[str, float], encoding: str = "utf-8") -> Corpus:
     """Plain text for a language model: ``paths`` end to end, cut at character positions.
 
     The last ``split_fractions["test"]`` of the text is the test split and the
     ``split_fractions["validation"]`` before it the validation split; the rest, from the start,
-    trains. Nothing is shuffled across a cut, so no sentence is on both sides. Each split is one
-    example labelled 0, the one class :data:`TEXT_LABEL`. Line endings are read as ``\\n``.
+    trains. Nothing is shuffled across a cut, so no sentence is on both sides. Line endings are
+    read as ``\\n``.
     """
     if not paths:
         raise ArgumentError("`paths`: no files; list the plain-text files to read, e.g. [corpus.txt]")
@@ -498,7 +532,7 @@ def load_text(paths: Sequence[str], *, split_fractions: Mapping[str, float], enc
     test_start = round(len(text) * (1.0 - split_fractions["test"]))
     validation_start = test_start - round(len(text) * split_fractions["validation"])
     pieces = text[:validation_start], text[validation_start:test_start], text[test_start:]
-    return Splits(*([(piece, 0)] if piece else [] for piece in pieces), label_names=(TEXT_LABEL,))
+    return Corpus(*pieces)
 
 
 def _read_text(path: Path, encoding: str) -> str:

@@ -11,24 +11,22 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from textrnn.atomic import replace_directory
-from textrnn.data.sources import Splits
+from textrnn.data.sources import Corpus, Splits
 
 VERSION = "1.0.0"
 
 
-def save_splits(splits: Splits, directory: str | Path, *, name: str, description: str) -> None:
+def save_splits(splits: Splits | Corpus, directory: str | Path, *, name: str, description: str) -> None:
     """Write ``splits`` as the TFDS dataset ``name`` into ``directory``, replacing it atomically.
 
     The directory then holds ``dataset_info.json`` and one TFRecord file per split, with the
-    features ``text`` (``tfds.features.Text``) and ``label`` (``tfds.features.ClassLabel``).
+    feature ``text`` (``tfds.features.Text``) and, for labelled texts, ``label``
+    (``tfds.features.ClassLabel``); a :class:`~textrnn.data.sources.Corpus` has no labels.
     """
-    features = tfds.features.FeaturesDict(
-        {"text": tfds.features.Text(), "label": tfds.features.ClassLabel(names=list(splits.label_names))}
-    )
-    split_examples = {
-        split: [(i, {"text": text, "label": label}) for i, (text, label) in enumerate(examples)]
-        for split, examples in splits.items()
-    }
+    features = {"text": tfds.features.Text()}
+    if splits.label_names:
+        features["label"] = tfds.features.ClassLabel(names=list(splits.label_names))
+    split_examples = {split: list(enumerate(rows)) for split, rows in splits.rows()}
     with (
         replace_directory(directory) as target,
         tempfile.TemporaryDirectory() as data_dir,
@@ -38,7 +36,7 @@ def save_splits(splits: Splits, directory: str | Path, *, name: str, description
         tfds.dataset_builders.store_as_tfds_dataset(
             name=name,
             version=VERSION,
-            features=features,
+            features=tfds.features.FeaturesDict(features),
             split_datasets=split_examples,
             data_dir=data_dir,
             description=description,
@@ -70,12 +68,15 @@ def builder(directory: str | Path) -> tfds.core.DatasetBuilder:
 
 
 def load_split(directory: str | Path, split: str) -> tf.data.Dataset:
-    """The ``split`` of the dataset in ``directory`` as ``{"text": tf.string, "label": tf.int64}``."""
+    """The ``split`` of the dataset in ``directory`` as ``{"text": tf.string, "label": tf.int64}`` rows
+    (a corpus's without ``label``)."""
     return builder(directory).as_dataset(split=split, shuffle_files=False)
 
 
 def label_names(directory: str | Path) -> list[str]:
-    return list(builder(directory).info.features["label"].names)
+    """The classes of the dataset in ``directory``; none for a corpus."""
+    features = builder(directory).info.features
+    return list(features["label"].names) if "label" in features else []
 
 
 def texts(directory: str | Path, split: str, limit: int | None = None) -> list[str]:
