@@ -6,7 +6,7 @@ on 99 % of 1,000 test sequences, checked every ``--check-every`` training sequen
 budget (``--max-sequences``, ``--max-seconds``) is spent. Unsolved runs still say how far they
 got: the test mean squared error against the 1/6 of a model that always answers the mean, 1.0.
 
-    python benchmarks/adding_problem.py                         # the README table (about 40 minutes)
+    python benchmarks/adding_problem.py                         # the table in docs/cells.md (about 40 minutes)
     python benchmarks/adding_problem.py --lengths 50 --families lstm --max-seconds 60
 
 Results are written to benchmarks/results/adding_problem.json, one record per family and length:

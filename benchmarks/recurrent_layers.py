@@ -7,7 +7,7 @@ until each has ``--repeats`` timed steps; the median is reported as ms/step and 
 (batch × steps per second), with its ratio to the Keras built-in of the same family measured in
 the same run. On a shared 2-core VM single timings vary by ±20 %: read ratios, not digits.
 
-    python benchmarks/recurrent_layers.py                      # the README table (CPU)
+    python benchmarks/recurrent_layers.py                      # the table in docs/benchmarks.md (CPU)
     python benchmarks/recurrent_layers.py --shapes 64x100 --jit  # under XLA
 
 For the LSTM it also times a "matmul floor": the LSTM's per-step matmuls in the same loop with no

@@ -2,7 +2,7 @@
 
 For each way of serving — the SavedModel's ``serving_default`` signature called in this process,
 and the MLflow model that export logged, served by ``mlflow models serve --env-manager local``
-(the README's command) and called with HTTP POSTs from this process — the p50 and p99 latency of
+(the command in docs/serving.md) and called with HTTP POSTs from this process — the p50 and p99 latency of
 one request holding one 50-word text, and texts/s at batch 256. Both run in one invocation, on
 the same machine; the REST server and this client share its cores.
 
