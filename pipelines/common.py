@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +18,8 @@ from pipelines import schema
 
 import yaml
 from hydra import compose, initialize_config_dir
-from hydra.errors import HydraException
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -35,6 +35,7 @@ log = logging.getLogger("textrnn")
 
 def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     """``conf/config.yaml`` composed with Hydra ``overrides``, interpolations resolved, checked by the schema."""
+    check_overrides(overrides)
     try:
         with initialize_config_dir(str(CONF_DIR), version_base=None):
             cfg = compose(config_name="config", overrides=list(overrides))
@@ -43,19 +44,44 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     except yaml.YAMLError as err:
         raise TextrnnError(yaml_error(err)) from None
     except (HydraException, OmegaConfBaseException) as err:
-        message = " ".join(str(err).split())
-        if missing := re.search(r"Could not find '([^/']+)/([^']+)'", message):
-            group, choice = missing.groups()
-            choices = ", ".join(config_groups().get(group, []))
-            raise TextrnnError(f"conf/{group}/{choice}.yaml: no such {group}; use one of {choices}") from None
-        if unknown := re.match(r"Could not override '([^']+)'", message):
-            # Hydra's advice is to append the key with `+`, which nothing would read: name the near ones
-            base = compose_config([o for o in overrides if o.partition("=")[0].lstrip("+~") != unknown[1]])
-            schema.validate(OmegaConf.merge(base, OmegaConf.from_dotlist([f"{unknown[1]}=0"])))
-        raise TextrnnError(f"conf/: {message}") from None
+        raise TextrnnError(f"conf/: {' '.join(str(err).split())}") from None
     schema.validate(cfg)
     check_vectors(cfg.model)
     return cfg
+
+
+def check_overrides(overrides: Sequence[str]) -> None:
+    """Refuse, in textrnn's words, what Hydra would refuse in its own: a choice that is not a file of
+    its group (the group's files named), and a key the composition lacks — one the schema does not
+    know (the near ones named), or one it knows that conf/ leaves out (add it with ``+``)."""
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except OverrideParseException:
+        return  # Hydra's own message says where the syntax breaks
+    groups = config_groups()
+    changed = []
+    for override in parsed:
+        key = override.key_or_group
+        if override.is_sweep_override() or override.is_delete():
+            continue
+        if key in groups:
+            choice = override.value()
+            if choice is not None and choice not in groups[key]:
+                raise TextrnnError(f"conf/{key}/{choice}.yaml: no such {key}; use one of {', '.join(groups[key])}")
+        elif not (override.is_add() or override.is_force_add()):
+            changed.append(override)
+    if not changed:
+        return
+    keys = {override.key_or_group for override in changed}
+    base = compose_config([o.input_line for o in parsed if o.key_or_group not in keys])
+    for override in changed:
+        key = override.key_or_group
+        if OmegaConf.select(base, key, default=ABSENT) is ABSENT:
+            schema.validate(OmegaConf.merge(base, OmegaConf.from_dotlist([f"{key}=0"])))  # names the near keys
+            raise TextrnnError(f"{key}: not in the composition of conf/; add it with +{override.input_line}")
+
+
+ABSENT = object()
 
 
 def check_vectors(model: DictConfig) -> None:

@@ -157,8 +157,7 @@ CLUSTER_KEYS = ("trainer.task_index", "trainer.checkpoint_every_n_steps", "train
         ("paths.models=", "paths.models = '': must be a non-empty path"),
         (  # a key the chosen dataset could have but does not: Hydra's own advice, not another dataset's keys
             "dataset=csv dataset.files.test.path=t.csv",
-            "conf/: Could not override 'dataset.files.test.path'. To append to your config use "
-            "+dataset.files.test.path=t.csv",
+            "dataset.files.test.path: not in the composition of conf/; add it with +dataset.files.test.path=t.csv",
         ),
         (  # handed validation 45 % of the rows
             "dataset=sst2 dataset.split_fractions.validation=-0.5",
