@@ -486,16 +486,24 @@ def load_files(
             "neither to take the train file's labels as they are spelled"
         )
     columns = {name: spec.label_column or label_column for name, spec in files.items()}
-    rows = {
-        name: read_rows(
-            spec, file_format=file_format, text_column=text_column, label_column=label_column, encoding=encoding
+
+    def rows_of(name: str) -> list[Row]:
+        return read_rows(
+            files[name], file_format=file_format, text_column=text_column, label_column=label_column, encoding=encoding
         )
-        for name, spec in files.items()
-    }
+
+    train_rows = rows_of("train")
     if label_names is None:
-        label_names = labels_in(rows["train"], Path(files["train"].path), columns["train"])
-    read = {
-        name: label_rows(rows[name], Path(spec.path), columns[name], label_names, label_values, strip_html=strip_html)
+        label_names = labels_in(train_rows, Path(files["train"].path), columns["train"])
+    read = {  # file by file: the first problem reported is the first file's
+        name: label_rows(
+            train_rows if name == "train" else rows_of(name),
+            Path(spec.path),
+            columns[name],
+            label_names,
+            label_values,
+            strip_html=strip_html,
+        )
         for name, spec in files.items()
     }
     absent = [name for name in SPLITS if name not in read and name not in split_fractions]
