@@ -91,17 +91,23 @@ def sections(cfg: DictConfig) -> Iterator[tuple[str, type]]:
             yield f"{f.name}.", hint
 
 
-def comments(first: Sequence[Path] = ()) -> dict[str, str]:
+def comments(chosen: Sequence[Path] = ()) -> dict[str, str]:
     """The comment beside (or under) each key in conf/'s files, by dotted key (a group's file's keys
-    under the group's name): from the files ``first``, else from the first file of the group that
-    comments the key. Presets (conf/experiment/) are left out: their comments are about their values."""
+    under the group's name). A dataset's or a task's keys are commented by the ``chosen`` file of
+    their group alone (a key means another thing for another source or task); another group's by
+    the first of its files that comments the key. Presets (conf/experiment/) are left out: their
+    comments are about their values."""
     found: dict[str, str] = {}
-    for path in [*first, *sorted(CONF_DIR.rglob("*.yaml"))]:
+    for path in [*chosen, *sorted(CONF_DIR.rglob("*.yaml"))]:
         group = path.parent.relative_to(CONF_DIR).as_posix()
-        if group != "experiment":
-            for key, comment in _commented_keys(path.read_text(), "" if group == "." else f"{group}."):
-                found.setdefault(key, comment)
+        if group == "experiment" or (group in OWN_COMMENTS and path not in chosen):
+            continue
+        for key, comment in _commented_keys(path.read_text(), "" if group == "." else f"{group}."):
+            found.setdefault(key, comment)
     return found
+
+
+OWN_COMMENTS = ("dataset", "task")  # groups whose files hold different keys (a dataset's source, a task's kind)
 
 
 KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_]\w*):(?P<value>[^#]*?)(?:\s+#\s?(?P<comment>.*))?$")

@@ -45,6 +45,10 @@ def test_the_reference_gives_type_range_value_and_conf_comment(page):
     comment = "the header's name of the column holding the text (jsonl: the field)"  # conf/dataset/csv.yaml's
     assert comment in page
     assert "&lt;br />" in page  # HTML in a comment is shown, not rendered
+    # a dataset's key is commented by its own file, never by another source's
+    synthetic, files = [line for line in page.splitlines() if line.startswith("| `dataset.label_names` |")]
+    assert synthetic.split("|")[-2].strip() == ""  # synthetic.yaml says nothing of it; csv.yaml's is not its
+    assert "null: the train file's labels" in files.split("|")[-2]
 
 
 def test_comments_are_read_beside_and_under_a_key():
