@@ -73,11 +73,13 @@ def changes(params: Mapping[str, Any], reference: Mapping[str, Any]) -> tuple[st
     groups = config_groups()
     presets = [()] + [(f"experiment={choice}",) for choice in groups.pop("experiment", [])]
     described = []
+    unexplained = len(differences(params, reference))
     for preset in presets:
         start = reference if not preset else composed(preset)
-        if start is not None:
-            overrides, rest = _choices(params, preset, differences(params, start), groups)
-            described.append((*overrides, *(f"{key}={_value(value)}" for key, value in rest.items())))
+        if start is None or (preset and len(differences(params, start)) >= unexplained):
+            continue  # a preset that explains none of the changes
+        overrides, rest = _choices(params, preset, differences(params, start), groups)
+        described.append((*overrides, *(f"{key}={_value(value)}" for key, value in rest.items())))
     return min(described, key=len)  # the first of the shortest: no preset where one says no less
 
 
