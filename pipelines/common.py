@@ -35,7 +35,6 @@ log = logging.getLogger("textrnn")
 
 def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     """``conf/config.yaml`` composed with Hydra ``overrides``, interpolations resolved, checked by the schema."""
-    check_overrides(overrides)
     try:
         with initialize_config_dir(str(CONF_DIR), version_base=None):
             cfg = compose(config_name="config", overrides=list(overrides))
@@ -44,16 +43,20 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     except yaml.YAMLError as err:
         raise TextrnnError(yaml_error(err)) from None
     except (HydraException, OmegaConfBaseException) as err:
-        raise TextrnnError(f"conf/: {' '.join(str(err).split())}") from None
-    schema.validate(cfg)
-    check_vectors(cfg.model)
-    return cfg
+        refused = " ".join(str(err).split())
+    else:
+        schema.validate(cfg)
+        check_vectors(cfg.model)
+        return cfg
+    explain_refusal(overrides)
+    raise TextrnnError(f"conf/: {refused}")
 
 
-def check_overrides(overrides: Sequence[str]) -> None:
-    """Refuse, in textrnn's words, what Hydra would refuse in its own: a choice that is not a file of
-    its group (the group's files named), and a key the composition lacks — one the schema does not
-    know (the near ones named), or one it knows that conf/ leaves out (add it with ``+``)."""
+def explain_refusal(overrides: Sequence[str]) -> None:
+    """Where Hydra refused ``overrides``, say why in textrnn's words where an override is the cause: a
+    choice that is not a file of its group (the group's files named), or a key the composition lacks
+    — one the schema does not know (the near ones named), or one it knows that conf/ leaves out (add
+    it with ``+``)."""
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
     except OverrideParseException:
@@ -180,8 +183,7 @@ def stage_params(module: str) -> list[str]:
 def usage(doc: str | None) -> str:
     """The stage's docstring and the choices of every config group."""
     groups = "\n".join(f"  {group}: {', '.join(choices)}" for group, choices in config_groups().items())
-    text = f"{(doc or '').rstrip()}\n\nConfig groups (override with group=choice, e.g. model=gru):\n{groups}"
-    return text
+    return f"{(doc or '').rstrip()}\n\nConfig groups (override with group=choice, e.g. model=gru):\n{groups}"
 
 
 def cli(main: Callable[[list[str]], None], doc: str | None) -> None:
@@ -189,8 +191,8 @@ def cli(main: Callable[[list[str]], None], doc: str | None) -> None:
     argv = sys.argv[1:]
     if {"-h", "--help"} & set(argv):
         print(usage(doc), flush=True)
-        main_module = sys.modules["__main__"]
-        if params := stage_params(main_module.__spec__.name) if getattr(main_module, "__spec__", None) else []:
+        module = getattr(sys.modules["__main__"], "__spec__", None)  # None: run as a script, not with -m
+        if params := stage_params(module.name) if module else []:
             # the keys it reads, from pipelines.reference: run apart, so that no stage imports what
             # only its help needs (a stage's imports are its DVC deps)
             overrides = [a for a in argv if a not in ("-h", "--help")]

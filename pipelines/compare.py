@@ -68,17 +68,19 @@ def changes(params: Mapping[str, Any], reference: Mapping[str, Any]) -> tuple[st
     """What ``params`` changed from ``reference``, as the fewest overrides of conf/ that say it: group
     choices (and an ``experiment=`` preset) where they explain more keys than they add, then the keys
     that still differ, in order."""
-    if not differences(params, reference):
+    changed = differences(params, reference)
+    if not changed:
         return ()
     groups = config_groups()
     presets = [()] + [(f"experiment={choice}",) for choice in groups.pop("experiment", [])]
     described = []
-    unexplained = len(differences(params, reference))
     for preset in presets:
-        start = reference if not preset else composed(preset)
-        if start is None or (preset and len(differences(params, start)) >= unexplained):
-            continue  # a preset that explains none of the changes
-        overrides, rest = _choices(params, preset, differences(params, start), groups)
+        rest = changed
+        if preset:
+            start = composed(preset)
+            if start is None or len(rest := differences(params, start)) >= len(changed):
+                continue  # a preset conf/ refuses, or one that explains none of the changes
+        overrides, rest = _choices(params, preset, rest, groups)
         described.append((*overrides, *(f"{key}={_value(value)}" for key, value in rest.items())))
     return min(described, key=len)  # the first of the shortest: no preset where one says no less
 

@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Iterator, Sequence
 from dataclasses import MISSING as MISSING_FACTORY
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, is_dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -63,9 +63,8 @@ def schema_keys(section: type, prefix: str) -> Iterator[tuple[str, str, str, Any
     """``(key, type, allowed, default)`` for each leaf of the dataclass ``section`` (``default``:
     what a config without the key gets, else :data:`MISSING`); a mapping of dataclasses (``files``)
     as ``files.<split>.…``."""
-    hints = typing.get_type_hints(section)
-    for f in fields(section):
-        hint, name = hints[f.name], f"{prefix}{f.name}"
+    for f, hint in schema.typed_fields(section):
+        name = f"{prefix}{f.name}"
         if is_dataclass(hint):
             yield from schema_keys(hint, f"{name}.")
             continue
@@ -85,8 +84,7 @@ def sections(cfg: DictConfig) -> Iterator[tuple[str, type]]:
 
     yield "dataset.", schema.DATASETS[cfg.dataset.source]
     yield "task.", task_schema(tasks.TASKS[cfg.task.name])
-    for f in fields(schema.Config):
-        hint = typing.get_type_hints(schema.Config)[f.name]
+    for f, hint in schema.typed_fields(schema.Config):
         if is_dataclass(hint):
             yield f"{f.name}.", hint
 

@@ -431,11 +431,17 @@ def _reason(err: ValidationError) -> str:
     return message
 
 
-def _fields(schema: type) -> Iterator[tuple[Field, type | None]]:
-    """Each field of ``schema`` and, where it is a section, that section's schema."""
+def typed_fields(schema: type) -> Iterator[tuple[Field, Any]]:
+    """Each field of the dataclass ``schema`` with its type, resolved."""
     hints = typing.get_type_hints(schema)
     for f in fields(schema):
-        yield f, hints[f.name] if is_dataclass(hints[f.name]) else None
+        yield f, hints[f.name]
+
+
+def _fields(schema: type) -> Iterator[tuple[Field, type | None]]:
+    """Each field of ``schema`` and, where it is a section, that section's schema."""
+    for f, hint in typed_fields(schema):
+        yield f, hint if is_dataclass(hint) else None
 
 
 def _keys(schema: type, prefix: str = "") -> Iterator[str]:
