@@ -1,5 +1,5 @@
 """Stage `ingest`: read the configured dataset into a TFDS dataset on disk (train / validation / test):
-labelled texts, or a plain text cut into three (a language model's).
+labelled texts, a plain text cut into three (a language model's) or tagged sentences (a tagger's).
 
     python -m pipelines.ingest [dataset=sst2] [dataset.sizes.train=1000 ...]
 
@@ -23,12 +23,13 @@ from textrnn.atomic import write_json
 from textrnn.data import store
 from textrnn.data.sources import SPLITS, Corpus, FileSpec, Splits, load_files, load_text, load_tfds
 from textrnn.data.synthetic import LABEL_NAMES, SyntheticReviews
+from textrnn.data.tagged import TaggedSplits, load_tagged
 from textrnn.errors import TextrnnError
 
 
-def read(dataset: DictConfig) -> Splits | Corpus:
-    """The dataset's three splits, from whichever source `dataset.source` names: labelled texts, or
-    plain text (source `text`)."""
+def read(dataset: DictConfig) -> Splits | Corpus | TaggedSplits:
+    """The dataset's three splits, from whichever source `dataset.source` names: labelled texts,
+    plain text (source `text`) or tagged sentences (source `tagged`)."""
     source = dataset.get("source")
     if source == "synthetic":
         generator = SyntheticReviews(
@@ -64,7 +65,17 @@ def read(dataset: DictConfig) -> Splits | Corpus:
     if source == "text":
         files = [in_project(path) for path in dataset.files]
         return load_text(files, split_fractions=dict(dataset.split_fractions), encoding=dataset.encoding)
-    raise TextrnnError(f"dataset.source: unknown source {source!r}; use synthetic, files, tfds or text")
+    if source == "tagged":
+        return load_tagged(
+            {split: in_project(path) for split, path in dataset.files.items()},
+            file_format=dataset.format,
+            column=dataset.column,
+            tag_names=dataset.tag_names,  # null: the train file's tags
+            split_fractions=dict(dataset.split_fractions),
+            split_seed=dataset.split_seed,
+            encoding=dataset.encoding,
+        )
+    raise TextrnnError(f"dataset.source: unknown source {source!r}; use synthetic, files, tfds, text or tagged")
 
 
 def main(cfg: DictConfig) -> None:

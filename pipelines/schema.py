@@ -108,8 +108,9 @@ OptimizerName = Enum("OptimizerName", choices.OPTIMIZERS)
 Schedule = Enum("Schedule", choices.SCHEDULES)
 Strategy = Enum("Strategy", choices.STRATEGIES)
 Precision = Enum("Precision", choices.PRECISIONS)
-Source = Enum("Source", "synthetic files tfds text")
+Source = Enum("Source", "synthetic files tfds text tagged")
 FileFormat = Enum("FileFormat", choices.FILE_FORMATS)
+TaggedFormat = Enum("TaggedFormat", choices.TAGGED_FORMATS)
 SplitBy = Enum("SplitBy", choices.SPLIT_BY)
 
 
@@ -118,7 +119,7 @@ class Tokenizer:
     split: Split = MISSING
     standardize: Standardize | None = MISSING
     max_tokens: int | None = at_least(3)  # padding, [UNK] and at least one word
-    max_length: int | None = at_least(1)  # null: never cut (a language model reads its corpus whole)
+    max_length: int | None = at_least(1)  # null: never cut (a language model or tagger reads texts whole)
     vectors_vocabulary: int = checked(lambda v: v >= 0, "an integer ≥ 0", default=0)
 
 
@@ -298,11 +299,29 @@ class TextDataset(Dataset):
     split_fractions: dict[str, float] = split_fractions(("validation", "test"))
 
 
+@dataclass
+class TaggedDataset(Dataset):
+    format: TaggedFormat = MISSING
+    encoding: str = encoding()
+    column: str = checked(
+        lambda v: v in choices.CONLLU_FIELDS[1:], f"a CoNLL-U field: {', '.join(choices.CONLLU_FIELDS[1:])}"
+    )
+    tag_names: list[str] | None = checked(
+        lambda v: v is None or (len(v) >= 2 and len(set(v)) == len(v)),
+        "null (the train file's tags) or two or more distinct names",
+        default=None,
+    )
+    files: dict[str, str] = MISSING
+    split_fractions: dict[str, float] = split_fractions(("validation", "test"), default_factory=dict)
+    split_seed: int = seed()
+
+
 DATASETS: dict[str, type] = {
     "synthetic": SyntheticDataset,
     "files": FilesDataset,
     "tfds": TfdsDataset,
     "text": TextDataset,
+    "tagged": TaggedDataset,
 }
 
 

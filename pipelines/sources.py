@@ -31,6 +31,8 @@ def data_files(dataset: DictConfig) -> list[str]:
     """The files a dataset reads, as its config names them."""
     if dataset.source == "files":
         return [spec.path for spec in dataset.files.values()]
+    if dataset.source == "tagged":
+        return list(dataset.files.values())
     if dataset.source == "text":
         return list(dataset.files)
     return []

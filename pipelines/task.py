@@ -27,6 +27,16 @@ def task_schema(task_class: type[tasks.Task]) -> type:
     return dataclasses.make_dataclass(task_class.__name__, keys)
 
 
+# What each dataset source holds (textrnn.choices.DATA_KINDS): the tasks that read it are those whose `reads` it is
+DATA_OF_SOURCE = {
+    "synthetic": "labelled_texts",
+    "files": "labelled_texts",
+    "tfds": "labelled_texts",
+    "text": "plain_text",
+    "tagged": "tagged_tokens",
+}
+
+
 def task_of(cfg: DictConfig) -> tasks.Task:
     """The task ``task.name`` picks — the one place the pipeline chooses by it — checked: its keys are
     its class's fields (:mod:`textrnn.tasks`), their values what its constructor takes; then what it
@@ -40,22 +50,31 @@ def task_of(cfg: DictConfig) -> tasks.Task:
         task = tasks.make(OmegaConf.to_container(cfg.task))  # type: ignore[arg-type]
     except ValueError as err:
         raise TextrnnError(f"task.{err}") from None
-    if task.reads_plain_text != (cfg.dataset.source == "text"):
-        plain = " or ".join(f"task={n}" for n, t in tasks.TASKS.items() if t.reads_plain_text)
-        fix = "a labelled dataset" if task.reads_plain_text else f"{plain} (or experiment=tinyshakespeare)"
+    reads = DATA_OF_SOURCE[cfg.dataset.source]
+    if task.reads != reads:
+        readers = " or ".join(f"task={n}" for n, t in tasks.TASKS.items() if t.reads == reads)
+        preset = {"plain_text": " (or experiment=tinyshakespeare)", "tagged_tokens": " (or experiment=ud_ewt_pos)"}
         raise TextrnnError(
-            f"task.name = {name!r}: dataset {cfg.dataset.name!r} has source {cfg.dataset.source}, and "
-            f"plain text (source text) goes with {plain} only; use {fix}"
+            f"task.name = {name!r}: dataset {cfg.dataset.name!r} (source {cfg.dataset.source}) holds "
+            f"{reads.replace('_', ' ')}, which {readers} reads{preset.get(reads, '')}; pick that task, or a dataset "
+            f"of {task.reads.replace('_', ' ')}"
         )
-    if not task.reads_plain_text and cfg.tokenizer.max_length is None:
+    if task.cuts_texts and cfg.tokenizer.max_length is None:
         raise TextrnnError(
-            "tokenizer.max_length = None: a classifier cuts served texts at a length; set a number, e.g. 128"
+            f"tokenizer.max_length = None: the {name} task cuts served texts at a length; set a number, e.g. 128"
         )
-    if task.reads_plain_text and cfg.tokenizer.max_length is not None:
+    if not task.cuts_texts and cfg.tokenizer.max_length is not None:
         raise TextrnnError(
-            f"tokenizer.max_length = {cfg.tokenizer.max_length}: the {name} task reads its corpus whole; set "
+            f"tokenizer.max_length = {cfg.tokenizer.max_length}: the {name} task reads its texts whole; set "
             "tokenizer.max_length=null"
         )
+    for key, allowed_values in task.fixed_tokenizer.items():
+        if cfg.tokenizer[key] not in allowed_values:
+            spelled = " or ".join("null" if v is None else str(v) for v in allowed_values)
+            raise TextrnnError(
+                f"tokenizer.{key} = {cfg.tokenizer[key]!r}: the {name} task needs one token id per tagged token; "
+                f"set tokenizer.{key}={spelled.split(' or ')[-1]} (allowed: {spelled})"
+            )
     for key, allowed in task.fixed_architecture.items():
         if cfg.model[key] != allowed:
             raise TextrnnError(

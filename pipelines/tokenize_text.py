@@ -8,8 +8,9 @@
 Reads params `tokenizer` and `model.pretrained_vectors` (with `tokenizer.vectors_vocabulary`, its most
 frequent words join the vocabulary); reads `paths.ingested`; writes `paths.tokenized` (vocabulary.txt,
 tokenizer.json, meta.json, statistics.json — length statistics and OOV rate per split — and per
-split the token ids, row lengths and labels as .npy). The statistics are plain JSON, not DVC
-metrics: 21 numbers that would crowd the model's params and scores out of `dvc exp show`.
+split the token ids, row lengths and labels — a tagged sentence's, one per token — as .npy). The
+statistics are plain JSON, not DVC metrics: 21 numbers that would crowd the model's params and
+scores out of `dvc exp show`.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def main(cfg: DictConfig) -> None:
             encoded = vectorize.encode(layer, store.load_split(ingested, split)).cache()  # one pass for both uses
             statistics[split] = vectorize.split_statistics(encoded, spec.max_length)
             tokenized.write_split(out, split, vectorize.truncate(encoded, spec.max_length))
-        meta = tokenized.Meta(label_names=store.label_names(ingested), vocab_size=layer.vocabulary_size())
+        meta = tokenized.Meta(
+            label_names=store.label_names(ingested), vocab_size=layer.vocabulary_size(), tagged=store.tagged(ingested)
+        )
         tokenized.write_meta(out, meta)
         tokenized.write_statistics(out, statistics)
     log.info("vocabulary of %d tokens; train OOV rate %.4f", meta.vocab_size, statistics["train"]["oov_rate"])

@@ -94,8 +94,11 @@ def test_relative_data_paths_are_read_from_the_project_dvc_names(tmp_path, monke
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (["task=language_model"], "plain text (source text) goes with task=language_model only"),
-        (["dataset=tinyshakespeare"], "use task=language_model (or experiment=tinyshakespeare)"),
+        (
+            ["task=language_model"],
+            "holds labelled texts, which task=classification reads; pick that task, or a dataset of plain text",
+        ),
+        (["dataset=tinyshakespeare"], "which task=language_model reads (or experiment=tinyshakespeare)"),
         (
             ["experiment=tinyshakespeare", "model.bidirectional=true"],
             "model.bidirectional = True: the language_model task allows only bidirectional=false",
@@ -106,9 +109,9 @@ def test_relative_data_paths_are_read_from_the_project_dvc_names(tmp_path, monke
         ),
         (
             ["experiment=tinyshakespeare", "tokenizer.max_length=100"],
-            "reads its corpus whole; set tokenizer.max_length=null",
+            "reads its texts whole; set tokenizer.max_length=null",
         ),
-        (["tokenizer.max_length=null"], "a classifier cuts served texts at a length"),
+        (["tokenizer.max_length=null"], "the classification task cuts served texts at a length"),
         (["experiment=tinyshakespeare", "task.window=1"], "task.window must be an integer ≥ 2, got 1"),
     ],
 )

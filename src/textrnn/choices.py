@@ -29,4 +29,8 @@ SCHEDULES = ("constant", "warmup_cosine", "reduce_on_plateau")
 STRATEGIES = ("default", "mirrored", "multi_worker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 FILE_FORMATS = ("csv", "tsv", "jsonl")
+TAGGED_FORMATS = ("conllu", "conll")  # tagged tokens: CoNLL-U, or two columns (token, tag)
+# CoNLL-U's ten fields, in order (https://universaldependencies.org/format.html)
+CONLLU_FIELDS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 SPLIT_BY = ("row", "sentence")
+DATA_KINDS = ("labelled_texts", "plain_text", "tagged_tokens")  # what a task learns from: textrnn.tasks.Task.reads

@@ -1,11 +1,12 @@
-"""The ``textrnn`` command: predictions and generated text from an exported SavedModel; the gates of
-a trained model.
+"""The ``textrnn`` command: predictions, tags and generated text from an exported SavedModel; the
+gates of a trained model.
 
     textrnn predict "a great film" "awful"          # label, probability, text: one line each
     printf 'a great film\\n\\nawful\\n' | textrnn predict --json
     textrnn predict --file reviews.txt --model saved_model
     textrnn gates "the plot was not good"   # heatmaps of the LSTM's gates per token: reports/gates.png
     textrnn generate --prompt "ROMEO:" --length 500 --temperature 0.8 --seed 1   # a language model's text
+    textrnn tag "I saw her duck." "Time flies like an arrow."   # a tagger's token/TAG pairs
 
 TensorFlow is imported only once a command runs, so ``textrnn --help`` answers at once.
 """
@@ -27,7 +28,7 @@ from textrnn.errors import TextrnnError
 def read_texts(texts: Sequence[str], file: Path | None) -> list[str]:
     """The texts given as arguments, or one per line from ``file`` or (no texts, or ``-``) stdin."""
     if file is not None and texts:
-        raise TextrnnError("predict: give texts as arguments or --file, not both")
+        raise TextrnnError("give texts as arguments or --file, not both")
     if file is not None:
         try:
             return file.read_text(encoding="utf-8").splitlines()
@@ -47,7 +48,11 @@ def read_texts(texts: Sequence[str], file: Path | None) -> list[str]:
     return list(texts)
 
 
-KINDS = {"texts": ("a classifier", "textrnn predict"), "prompt": ("a language model", "textrnn generate")}
+KINDS = {
+    "texts": ("a classifier", "textrnn predict"),
+    "prompt": ("a language model", "textrnn generate"),
+    "sentences": ("a tagger", "textrnn tag"),
+}
 
 
 def load_signature(model: Path, takes: str) -> Any:
@@ -96,6 +101,37 @@ def predict(texts: list[str], model: Path) -> list[dict[str, Any]]:
         {"text": text, "label": label.decode(), "probabilities": dict(zip(classes, map(float, row), strict=True))}
         for text, label, row in zip(texts, out["label"].numpy(), out["probabilities"].numpy(), strict=True)
     ]
+
+
+def tag(sentences: list[str], model: Path, *, pretokenized: bool = False) -> list[dict[str, Any]]:
+    """One ``{"text", "tokens", "tags"}`` per sentence: its tokens (punctuation set apart, unless
+    ``pretokenized``: tokens already separated by spaces) and each one's tag."""
+    serve = load_signature(model, "sentences")
+    if not sentences:
+        return []
+    import tensorflow as tf
+
+    if pretokenized:
+        serve = tf.saved_model.load(str(model)).signatures["pretokenized"]
+    out = serve(sentences=tf.constant(sentences, dtype=tf.string))
+    return [
+        {
+            "text": text,
+            "tokens": [token.decode() for token in tokens[:length]],
+            "tags": [name.decode() for name in tags[:length]],
+        }
+        for text, tokens, tags, length in zip(
+            sentences, out["tokens"].numpy(), out["tags"].numpy(), out["length"].numpy(), strict=True
+        )
+    ]
+
+
+def _tag_command(args: argparse.Namespace) -> None:
+    for row in tag(read_texts(args.sentences, args.file), args.model, pretokenized=args.pretokenized):
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(" ".join(f"{token}/{name}" for token, name in zip(row["tokens"], row["tags"], strict=True)))
 
 
 def _predict_command(args: argparse.Namespace) -> None:
@@ -212,6 +248,24 @@ def parser() -> argparse.ArgumentParser:
         "--model", type=Path, default=Path("saved_model"), help="the SavedModel directory (default: saved_model)"
     )
     generate_parser.set_defaults(run=_generate_command)
+    tag_parser = commands.add_parser(
+        "tag",
+        help="tag each token of sentences with an exported tagger",
+        description="Tag every token of each SENTENCE with the tagger's SavedModel that `dvc repro` exports "
+        "(task=tagging). Prints token/TAG pairs, one line per sentence; punctuation is set apart from words first.",
+    )
+    tag_parser.add_argument(
+        "sentences", nargs="*", metavar="SENTENCE", help="sentences; none or '-': one per line on stdin"
+    )
+    tag_parser.add_argument("--file", type=Path, help="read sentences from this file, one per line (UTF-8)")
+    tag_parser.add_argument("--json", action="store_true", help="one JSON object per sentence: text, tokens, tags")
+    tag_parser.add_argument(
+        "--pretokenized", action="store_true", help="the tokens are separated by spaces already: split nothing else"
+    )
+    tag_parser.add_argument(
+        "--model", type=Path, default=Path("saved_model"), help="the SavedModel directory (default: saved_model)"
+    )
+    tag_parser.set_defaults(run=_tag_command)
     gates_parser = commands.add_parser(
         "gates",
         help="plot a trained model's gates over a text",

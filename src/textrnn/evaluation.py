@@ -182,9 +182,10 @@ def gradient_by_lag(model: keras.Model, token_batches: Iterable[np.ndarray]) -> 
 
     ``model`` is a chain ``Input → Embedding(mask_zero=True) → layers…`` such as
     :func:`textrnn.models.build_classifier` builds; ``token_batches`` are right-padded ``[B, T]``
-    id arrays (0 = padding). For a language model (:func:`textrnn.models.build_language_model`:
-    no mask, a prediction at every step) the score is that of the last step's prediction, the next
-    token after the window. Dropout is inactive (the layers run in inference mode).
+    id arrays (0 = padding). For a model with a prediction at every step — a language model
+    (:func:`textrnn.models.build_language_model`, no mask), a tagger — the score is that of the
+    last token's prediction: the next token after the window, the last word's tag. Dropout is
+    inactive (the layers run in inference mode).
     """
     embedding, *rest = (layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer))
     takes_mask = ["mask" in inspect.signature(layer.call).parameters for layer in rest]
@@ -200,8 +201,11 @@ def gradient_by_lag(model: keras.Model, token_batches: Iterable[np.ndarray]) -> 
                 inputs, inputs_mask = outputs, outputs_mask
                 outputs = layer(inputs, mask=inputs_mask) if with_mask else layer(inputs)
                 outputs_mask = layer.compute_mask(inputs, inputs_mask)
-            if len(outputs.shape) == 3:  # a language model: the prediction at the last step
-                outputs = outputs[:, -1]
+            if len(outputs.shape) == 3:  # a prediction at every step: the last token's (a tagger's is masked)
+                last = tf.shape(outputs)[1] - 1
+                if mask is not None:
+                    last = tf.maximum(tf.reduce_sum(tf.cast(mask, tf.int32), axis=1) - 1, 0)
+                outputs = tf.gather(outputs, tf.broadcast_to(last, tf.shape(outputs)[:1]), batch_dims=1)
             log_probabilities = tf.math.log(tf.maximum(tf.cast(outputs, tf.float32), PROBABILITY_FLOOR))
             score = tf.reduce_max(log_probabilities, axis=-1) - tf.reduce_mean(log_probabilities, axis=-1)
         # Examples are independent (no batch statistics), so the gradient of the sum is each one's own.

@@ -1,6 +1,6 @@
 """SavedModels that take raw strings — a classifier (vectorizer + model behind one serving
-signature) or a language model's text generator — each checked against the trained model in a
-Python process that does not import textrnn."""
+signature), a tagger or a language model's text generator — each checked against the trained model
+in a Python process that does not import textrnn."""
 
 from __future__ import annotations
 
@@ -85,6 +85,111 @@ def export_saved_model(
         return float(differences.max())
 
 
+# A served sentence's punctuation, set apart so that it tokenizes as treebanks do ("world!" → "world !"): brackets,
+# quotes and ! ? ; always; . , : where they end a word (so "3.5" and "U.S" stay whole); English clitics ("do n't").
+PUNCTUATION_RULES = (
+    (r"([!?;()\[\]{}\"“”…])", r" \1 "),
+    (r"([.,:])(\s|$)", r" \1\2"),
+    (r"(?i)(\w)(n't)\b", r"\1 \2"),
+    (r"(?i)(\w)('(?:s|re|ve|ll|d|m))\b", r"\1 \2"),
+)
+PRETOKENIZED = "pretokenized"  # a tagger's second signature: tokens already separated by spaces
+
+
+def split_punctuation(sentences: tf.Tensor) -> tf.Tensor:
+    """``sentences`` (strings) with their punctuation set apart by spaces (:data:`PUNCTUATION_RULES`):
+    how a tagger's SavedModel tokenizes a raw sentence before it splits it on whitespace.
+
+    Example:
+
+    >>> split_punctuation(tf.constant(["Hello, world! I don't know (yet)."])).numpy()[0].decode().split()
+    ['Hello', ',', 'world', '!', 'I', 'do', "n't", 'know', '(', 'yet', ')', '.']
+    """
+    for pattern, rewrite in PUNCTUATION_RULES:
+        sentences = tf.strings.regex_replace(sentences, pattern, rewrite)
+    return sentences
+
+
+def export_tagger(
+    model: keras.Model,
+    vectorizer: keras.layers.Layer,
+    tag_names: Sequence[str],
+    directory: str | Path,
+    *,
+    pretokenized: Sequence[str],
+    pretokenized_probabilities: np.ndarray,
+    sentences: Sequence[str] = (),
+    sentence_probabilities: Sequence[np.ndarray] = (),
+    tolerance: float = 1e-5,
+) -> float:
+    """Write a tagger's SavedModel with two signatures, each taking ``sentences: string[batch]``:
+    ``serving_default`` raw sentences (punctuation set apart first: :func:`split_punctuation`),
+    ``pretokenized`` sentences whose tokens are separated by spaces (as CoNLL files give them). Both
+    return, padded to the batch's longest sentence,
+
+    * ``tokens``: ``string[batch, tokens]`` (padding ``""``), the tokens as written;
+    * ``tags``: ``string[batch, tokens]`` (padding ``""``), each token's most probable tag;
+    * ``probabilities``: ``float32[batch, tokens, tags]``; ``classes``: ``string[tags]``, the tag names;
+    * ``length``: ``int32[batch]``, each sentence's tokens.
+
+    ``vectorizer`` is the model's whitespace tokenizer, ragged (:mod:`textrnn.vectorize`). Loading
+    the SavedModel needs TensorFlow alone. Before ``directory`` is replaced, it is loaded in a fresh
+    Python process that does not import textrnn and its probabilities must equal the trained
+    model's, to ``tolerance``: ``pretokenized_probabilities`` (``[tokens, tags]``, the sentences end
+    to end) for ``pretokenized``, and ``sentence_probabilities`` (one ``[tokens, tags]`` each) for
+    the raw ``sentences``; else :class:`~textrnn.errors.TextrnnError`, and ``directory`` keeps what
+    it held. Returns the largest difference.
+    """
+    names = tf.constant(list(tag_names))
+
+    def tag(sentences: tf.Tensor) -> dict[str, tf.Tensor]:
+        sentences = tf.reshape(sentences, [-1])
+        tokens = tf.strings.split(sentences)
+        ids = tf.cast(vectorizer(sentences), tf.int32).to_tensor()
+        width = tf.shape(ids)[1]
+        # one padding step more: a batch of empty sentences still runs the model on one (masked) step
+        probabilities = model(tf.pad(ids, [[0, 0], [0, 1]]), training=False)[:, :width]
+        real = tf.sequence_mask(tokens.row_lengths(), width)
+        return {
+            "tokens": tokens.to_tensor(default_value=""),
+            "tags": tf.where(real, tf.gather(names, tf.argmax(probabilities, axis=-1)), ""),
+            "probabilities": probabilities,
+            "classes": names,
+            "length": tf.cast(tokens.row_lengths(), tf.int32),
+        }
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.track(vectorizer)
+    spec = [tf.TensorSpec(None, tf.string, name="sentences")]
+    archive.add_endpoint(SIGNATURE, lambda sentences: tag(split_punctuation(sentences)), input_signature=spec)
+    archive.add_endpoint(PRETOKENIZED, tag, input_signature=spec)
+    checks = (
+        (PRETOKENIZED, pretokenized, [np.asarray(pretokenized_probabilities)]),
+        (SIGNATURE, sentences, list(sentence_probabilities)),
+    )
+    worst = 0.0
+    with replace_directory(directory) as target:
+        archive.write_out(str(target), verbose=False)
+        for signature, texts, expected in checks:
+            if not texts:
+                continue
+            answer = _serve_in_a_fresh_process(target, {"sentences": list(texts), "signature": signature})
+            served = [np.asarray(rows, np.float64).reshape(-1, len(tag_names)) for rows in answer["probabilities"]]
+            if signature == PRETOKENIZED and sum(map(len, served)) == len(expected[0]):  # else the first differs
+                expected = np.split(expected[0], np.cumsum([len(rows) for rows in served])[:-1])
+            for text, got, want in zip(texts, served, expected, strict=False):
+                difference = float(np.max(np.abs(got - want), initial=0.0)) if got.shape == want.shape else np.inf
+                if difference > tolerance:
+                    raise TextrnnError(
+                        f"{directory}: the exported tagger's probabilities ({signature}) differ from the trained "
+                        f"model's by {difference:.3g} (> {tolerance}) near {text[:60]!r}: export it with the "
+                        "tokenizer of the model's training data"
+                    )
+                worst = max(worst, difference)
+    return worst
+
+
 IN_A_FRESH_PROCESS = """
 import json, sys
 import tensorflow as tf
@@ -94,7 +199,12 @@ except ImportError:
     pass
 serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
 request = json.load(sys.stdin)
-if "texts" in request:
+if "sentences" in request:
+    tag = tf.saved_model.load(sys.argv[1]).signatures[request["signature"]]
+    out = tag(sentences=tf.constant(request["sentences"]))
+    rows = zip(out["probabilities"].numpy(), out["length"].numpy())
+    answer = {"probabilities": [row[:n].tolist() for row, n in rows]}
+elif "texts" in request:
     answer = {"probabilities": serve(texts=tf.constant(request["texts"]))["probabilities"].numpy().tolist()}
 else:
     arguments = {"prompt": tf.constant(request["prompt"]), "length": tf.constant(request["length"]),

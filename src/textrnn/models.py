@@ -1,5 +1,5 @@
-"""Text classifiers (embedding → recurrent layers → softmax head), language models (the same, with the
-head at every step) and a bag-of-words baseline."""
+"""Text classifiers (embedding → recurrent layers → softmax head), language models and taggers (the
+same, with the head at every step) and the baselines: a bag of words, the most frequent tag per word."""
 
 from __future__ import annotations
 
@@ -141,6 +141,64 @@ def build_language_model(
     x = keras.layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
     probabilities = keras.layers.Dense(vocab_size, activation="softmax", dtype="float32", name="head")(x)
     return keras.Model(tokens, probabilities, name=f"{family}_language_model")
+
+
+def build_tagger(
+    *,
+    vocab_size: int,
+    num_tags: int,
+    family: str = "lstm",
+    embedding_dim: int = 64,
+    units: int = 64,
+    num_layers: int = 1,
+    bidirectional: bool = True,
+    dropout: float = 0.0,
+    recurrent_dropout: float = 0.0,
+    embedding_dropout: float = 0.0,
+    kernel: str = "cells",
+    seed: int | None = None,
+    embedding_weights: np.ndarray | None = None,
+    train_embedding: bool = True,
+) -> keras.Model:
+    """Token ids ``[batch, time]`` (0 = padding, masked) to tag probabilities ``[batch, time, num_tags]``.
+
+    Every step's output of the last recurrent layer — both directions' states, concatenated, where
+    ``bidirectional`` — goes through one softmax head shared by all steps: token ``t``'s tag is read
+    from the whole sentence. The output carries the padding mask, which Keras applies to the loss
+    and the metrics, so padding neither trains nor scores. The arguments are :func:`build_classifier`'s.
+    """
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    x = _recurrent_stack(
+        tokens,
+        vocab_size=vocab_size,
+        masked=True,
+        family=family,
+        embedding_dim=embedding_dim,
+        units=units,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        recurrent_dropout=recurrent_dropout,
+        embedding_dropout=embedding_dropout,
+        last_sequences=True,
+        kernel=kernel,
+        seed=seed,
+        embedding_weights=embedding_weights,
+        train_embedding=train_embedding,
+    )
+    x = keras.layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
+    probabilities = keras.layers.Dense(num_tags, activation="softmax", dtype="float32", name="head")(x)
+    return keras.Model(tokens, probabilities, name=f"{family}_tagger")
+
+
+def build_tag_lookup(table: np.ndarray) -> keras.Model:
+    """Token ids ``[batch, time]`` to the rows of ``table`` (``[vocab_size, num_tags]``, fixed):
+    the most-frequent-tag baseline, when each row is one-hot on the tag its token has most often."""
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    lookup = keras.layers.Embedding(*table.shape, mask_zero=True, trainable=False, name="tag_table")
+    probabilities = lookup(tokens)
+    lookup.set_weights([table])
+    return keras.Model(tokens, probabilities, name="most_frequent_tag")
 
 
 def _recurrent_stack(

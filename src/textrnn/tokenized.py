@@ -7,7 +7,8 @@ What it holds, one writer and one reader each:
 - ``meta.json`` (label names, vocabulary size): :func:`write_meta`, :func:`meta`;
 - ``statistics.json`` (lengths and OOV rate per split): :func:`write_statistics`;
 - per split, ``token_ids.npy`` (the ids end to end), ``row_lengths.npy`` and, for labelled texts,
-  ``labels.npy``: :func:`write_split`, :func:`split`, :func:`token_ids`, :func:`lengths`, :func:`labels`.
+  ``labels.npy`` (for tagged sentences, their tags end to end, one per token):
+  :func:`write_split`, :func:`split`, :func:`token_ids`, :func:`lengths`, :func:`labels`.
 
 The stages after ``tokenize`` read token ids, not text: this module does not import the tokenizer
 (``textrnn.vectorize``), so an edit of the tokenizer reruns ``tokenize``, ``export`` and ``train``
@@ -32,10 +33,12 @@ from textrnn.atomic import write_json
 
 @dataclass(frozen=True)
 class Meta:
-    """What a model needs to know of the data: the label names (index = label id) and the vocabulary size."""
+    """What a model needs to know of the data: the label names (index = label id), the vocabulary size
+    and whether the labels are per token."""
 
     label_names: list[str]
     vocab_size: int
+    tagged: bool = False  # labels per token (tagged sentences), not per text
 
 
 def write_tokenizer(directory: Path, vocabulary: Sequence[str], settings: Mapping[str, Any]) -> None:
@@ -71,11 +74,19 @@ def tokenizer_settings(directory: str | Path) -> dict[str, Any]:
 
 
 def write_meta(directory: Path, meta: Meta) -> None:
-    write_json(directory / "meta.json", {"label_names": meta.label_names, "vocab_size": meta.vocab_size})
+    write_json(
+        directory / "meta.json",
+        {"label_names": meta.label_names, "vocab_size": meta.vocab_size, **({"tagged": True} if meta.tagged else {})},
+    )
 
 
 def meta(directory: str | Path) -> Meta:
     return Meta(**json.loads((Path(directory) / "meta.json").read_text()))
+
+
+def tagged(directory: str | Path) -> bool:
+    """Whether the rows are tagged sentences: a label per token, not per text."""
+    return meta(directory).tagged
 
 
 def write_statistics(directory: Path, statistics: Mapping[str, Mapping[str, float]]) -> None:
@@ -85,7 +96,8 @@ def write_statistics(directory: Path, statistics: Mapping[str, Mapping[str, floa
 
 def write_split(directory: Path, name: str, rows: tf.data.Dataset) -> None:
     """``{"tokens", "label"}`` rows as three ``.npy`` files in ``directory/name`` (a corpus's
-    ``{"tokens"}`` rows as two: it has no labels).
+    ``{"tokens"}`` rows as two: it has no labels; tagged sentences' ``{"tokens", "tags"}`` with the
+    tags end to end in ``labels.npy``, one per token).
 
     Same data, same bytes — unlike ``tf.data.Dataset.save``, whose files carry a random run id —
     so DVC sees an unchanged split as unchanged and a fresh clone's ``dvc repro`` matches ``dvc.lock``.
@@ -97,12 +109,22 @@ def write_split(directory: Path, name: str, rows: tf.data.Dataset) -> None:
     np.save(directory / name / "row_lengths.npy", np.array([len(ids) for ids in token_ids], dtype=np.int64))
     if "label" in rows.element_spec:
         np.save(directory / name / "labels.npy", np.array([row["label"] for row in listed], dtype=np.int64))
+    if "tags" in rows.element_spec:
+        if any(len(row["tags"]) != len(row["tokens"]) for row in listed):
+            raise ValueError(f"rows of split {name!r} have tags for other than their every token")
+        tags = [row["tags"].astype(np.int64) for row in listed]
+        np.save(directory / name / "labels.npy", np.concatenate(tags) if listed else np.zeros(0, np.int64))
 
 
 def split(directory: str | Path, name: str) -> tf.data.Dataset:
-    """The split ``name`` as ``{"tokens": int32 [None], "label": int64}`` rows."""
-    tokens = tf.RaggedTensor.from_row_lengths(token_ids(directory, name), lengths(directory, name))
-    rows = tf.data.Dataset.from_tensor_slices({"tokens": tokens, "label": labels(directory, name)})
+    """The split ``name`` as ``{"tokens": int32 [None], "label": int64}`` rows; a tagged sentence's
+    ``label`` is its tags, ``int64 [None]``, one per token."""
+    row_lengths = lengths(directory, name)
+    tokens = tf.RaggedTensor.from_row_lengths(token_ids(directory, name), row_lengths)
+    label = labels(directory, name)
+    if tagged(directory):
+        label = tf.RaggedTensor.from_row_lengths(label, row_lengths)
+    rows = tf.data.Dataset.from_tensor_slices({"tokens": tokens, "label": label})
     # A ragged tensor's rows come out with a (ragged-rank 0) RaggedTensorSpec; passing them through a
     # map makes them the plain tensors that padded_batch and the models expect.
     return rows.map(lambda row: {"tokens": row["tokens"], "label": row["label"]})
@@ -119,7 +141,8 @@ def lengths(directory: str | Path, name: str) -> np.ndarray:
 
 
 def labels(directory: str | Path, name: str) -> np.ndarray:
-    """The label id of each row of the split ``name`` (of labelled texts; a corpus has none)."""
+    """The label id of each row of the split ``name`` (of labelled texts; a corpus has none), or of
+    each token, end to end (of tagged sentences)."""
     return np.load(Path(directory) / name / "labels.npy")
 
 

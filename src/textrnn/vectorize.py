@@ -166,13 +166,13 @@ def adapt(spec: TokenizerSpec, texts: tf.data.Dataset) -> keras.layers.Layer:
 
 def encode(layer: keras.layers.Layer, dataset: tf.data.Dataset) -> tf.data.Dataset:
     """``{"text", …}`` rows to ``{"tokens", …}`` rows of variable length (not truncated): the text
-    tokenized, the rest (a ``label``, where there is one) as it is."""
+    tokenized, the rest (a ``label``, or a sentence's ``tags``) as it is."""
 
     def vectorize(batch: dict[str, tf.Tensor]) -> dict[str, Any]:
         rest = {key: value for key, value in batch.items() if key != "text"}
         return {"tokens": tf.cast(layer(batch["text"]), tf.int32), **rest}
 
-    return dataset.batch(1024).map(vectorize).unbatch()
+    return dataset.ragged_batch(1024).map(vectorize).unbatch()
 
 
 def truncate(dataset: tf.data.Dataset, max_length: int | None) -> tf.data.Dataset:

@@ -163,7 +163,7 @@ def read_rows(spec: FileSpec, *, file_format: str, text_column: str, label_colum
     try:
         rows = list(_rows(path, file_format, reading, text_column, label_column))
     except UnicodeDecodeError as err:
-        raise ArgumentError(_decode_error(path, encoding, err)) from None
+        raise ArgumentError(decode_error(path, encoding, err)) from None
     except (OSError, EOFError) as err:  # EOFError, gzip.BadGzipFile: a damaged gzip file
         reason = getattr(err, "strerror", None) or err
         raise TextrnnError(f"{path}: cannot read it ({reason}); check that it is a readable file") from None
@@ -213,7 +213,7 @@ def labels_in(rows: Sequence[Row], path: Path, label_column: str) -> tuple[str, 
     return tuple(sorted(found, key=int) if numeric else sorted(found))
 
 
-def _decode_error(path: Path, encoding: str, err: UnicodeDecodeError) -> str:
+def decode_error(path: Path, encoding: str, err: UnicodeDecodeError) -> str:
     """Where the first undecodable byte is: line and byte offset in the file (the decoder's is per chunk)."""
     offset = 0
     with open_file(path, "rb") as handle:
@@ -355,13 +355,13 @@ def split_off(
     if by not in choices.SPLIT_BY:
         raise ValueError(f"by must be one of {list(choices.SPLIT_BY)}, got {by!r}")
     if by == "row":
-        *parts, rest = _deal(len(examples), fractions.values(), seed)
+        *parts, rest = deal(len(examples), fractions.values(), seed)
         return [examples[i] for i in rest], {
             name: [examples[i] for i in part] for name, part in zip(fractions, parts, strict=True)
         }
     words = [tuple(text.split()) for text, _ in examples]
     sentences = _sentences(words)
-    *parts, rest = _deal(len(sentences), fractions.values(), seed)
+    *parts, rest = deal(len(sentences), fractions.values(), seed)
     carved = {}
     for name, part in zip(fractions, parts, strict=True):
         chosen = {sentences[i] for i in part}
@@ -371,7 +371,7 @@ def split_off(
     return [example for example, run in zip(examples, words, strict=True) if run in kept or run not in held], carved
 
 
-def _deal(count: int, fractions: Iterable[float], seed: int) -> list[np.ndarray]:
+def deal(count: int, fractions: Iterable[float], seed: int) -> list[np.ndarray]:
     """A seeded permutation of ``range(count)`` cut into a part per fraction, and the rest last."""
     order = np.random.default_rng(seed).permutation(count)
     return np.split(order, np.cumsum([round(fraction * count) for fraction in fractions]))
@@ -552,7 +552,7 @@ def _read_text(path: Path, encoding: str) -> str:
     except FileNotFoundError:
         raise ArgumentError(f"{path}: no such file; fix `paths` or create the file") from None
     except UnicodeDecodeError as err:
-        raise TextrnnError(_decode_error(path, encoding, err)) from None
+        raise TextrnnError(decode_error(path, encoding, err)) from None
     except (OSError, EOFError) as err:  # EOFError, gzip.BadGzipFile: a damaged gzip file
         reason = getattr(err, "strerror", None) or err
         raise TextrnnError(f"{path}: cannot read it ({reason}); check that it is a readable file") from None

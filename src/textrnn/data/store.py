@@ -12,19 +12,23 @@ import tensorflow_datasets as tfds
 
 from textrnn.atomic import replace_directory
 from textrnn.data.sources import Corpus, Splits
+from textrnn.data.tagged import TaggedSplits
 
 VERSION = "1.0.0"
 
 
-def save_splits(splits: Splits | Corpus, directory: str | Path, *, name: str, description: str) -> None:
+def save_splits(splits: Splits | Corpus | TaggedSplits, directory: str | Path, *, name: str, description: str) -> None:
     """Write ``splits`` as the TFDS dataset ``name`` into ``directory``, replacing it atomically.
 
     The directory then holds ``dataset_info.json`` and one TFRecord file per split, with the
     feature ``text`` (``tfds.features.Text``) and, for labelled texts, ``label``
-    (``tfds.features.ClassLabel``); a :class:`~textrnn.data.sources.Corpus` has no labels.
+    (``tfds.features.ClassLabel``), for tagged sentences ``tags`` (a ``Sequence`` of them, one per
+    token of the text); a :class:`~textrnn.data.sources.Corpus` has no labels.
     """
-    features = {"text": tfds.features.Text()}
-    if splits.label_names:
+    features: dict[str, tfds.features.FeatureConnector] = {"text": tfds.features.Text()}
+    if isinstance(splits, TaggedSplits):
+        features["tags"] = tfds.features.Sequence(tfds.features.ClassLabel(names=list(splits.label_names)))
+    elif splits.label_names:
         features["label"] = tfds.features.ClassLabel(names=list(splits.label_names))
     split_examples = {split: list(enumerate(rows)) for split, rows in splits.rows()}
     with (
@@ -69,13 +73,15 @@ def builder(directory: str | Path) -> tfds.core.DatasetBuilder:
 
 def load_split(directory: str | Path, split: str) -> tf.data.Dataset:
     """The ``split`` of the dataset in ``directory`` as ``{"text": tf.string, "label": tf.int64}`` rows
-    (a corpus's without ``label``)."""
+    (a corpus's without ``label``; tagged sentences' with ``tags``, ``int64[tokens]``, in its place)."""
     return builder(directory).as_dataset(split=split, shuffle_files=False)
 
 
 def label_names(directory: str | Path) -> list[str]:
-    """The classes of the dataset in ``directory``; none for a corpus."""
+    """The classes (tags) of the dataset in ``directory``; none for a corpus."""
     features = builder(directory).info.features
+    if "tags" in features:
+        return list(features["tags"].feature.names)
     return list(features["label"].names) if "label" in features else []
 
 
@@ -83,3 +89,8 @@ def texts(directory: str | Path, split: str, limit: int | None = None) -> list[s
     """The texts of ``split`` (the first ``limit`` of them, if given), in order."""
     rows = load_split(directory, split)
     return [row["text"].decode() for row in (rows if limit is None else rows.take(limit)).as_numpy_iterator()]
+
+
+def tagged(directory: str | Path) -> bool:
+    """Whether the dataset in ``directory`` holds tagged sentences (``tags`` per token)."""
+    return "tags" in builder(directory).info.features

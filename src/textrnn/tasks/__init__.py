@@ -20,10 +20,11 @@ from typing import Any
 from textrnn.tasks.base import Exported, Scored, Task
 from textrnn.tasks.classification import Classification
 from textrnn.tasks.language_model import LanguageModel
+from textrnn.tasks.tagging import Tagging
 
-TASKS: dict[str, type[Task]] = {task.name: task for task in (Classification, LanguageModel)}
+TASKS: dict[str, type[Task]] = {task.name: task for task in (Classification, LanguageModel, Tagging)}
 
-__all__ = ["TASKS", "Classification", "Exported", "LanguageModel", "Scored", "Task", "make"]
+__all__ = ["TASKS", "Classification", "Exported", "LanguageModel", "Scored", "Tagging", "Task", "make"]
 
 
 def make(settings: Mapping[str, Any]) -> Task:

@@ -59,15 +59,21 @@ class Task(abc.ABC):
 
     Class attributes:
         name: the task's name, as ``make`` takes it.
-        reads_plain_text: whether the task learns from one stream of text (no labels) rather than
-            from labelled texts.
+        reads: what it learns from, one of :data:`textrnn.choices.DATA_KINDS`: labelled texts, plain
+            text (one stream, no labels) or tagged tokens (a label per token).
+        cuts_texts: whether its texts are cut at the tokenizer's ``max_length`` (a classifier's);
+            else they are read whole.
         fixed_architecture: model arguments the task allows one value of (e.g. a language model
             reads forwards only), by name.
+        fixed_tokenizer: tokenizer arguments the task allows some values of only (a tagger needs one
+            id per token), by name.
     """
 
     name: ClassVar[str]
-    reads_plain_text: ClassVar[bool]
+    reads: ClassVar[str]
+    cuts_texts: ClassVar[bool]
     fixed_architecture: ClassVar[dict[str, Any]] = {}
+    fixed_tokenizer: ClassVar[dict[str, tuple[Any, ...]]] = {}
 
     @abc.abstractmethod
     def batches(

@@ -26,12 +26,13 @@ class Classification(Task):
 
     Example:
 
-    >>> Classification().reads_plain_text
-    False
+    >>> Classification().reads
+    'labelled_texts'
     """
 
     name: ClassVar[str] = "classification"
-    reads_plain_text: ClassVar[bool] = False
+    reads: ClassVar[str] = "labelled_texts"
+    cuts_texts: ClassVar[bool] = True
 
     def batches(
         self, directory: str | Path, *, batch_size: int, shuffle: tokenized.EpochShuffle, length_buckets: int

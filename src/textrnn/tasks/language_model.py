@@ -40,7 +40,8 @@ class LanguageModel(Task):
     """
 
     name: ClassVar[str] = "language_model"
-    reads_plain_text: ClassVar[bool] = True
+    reads: ClassVar[str] = "plain_text"
+    cuts_texts: ClassVar[bool] = False
     fixed_architecture: ClassVar[dict[str, Any]] = {"bidirectional": False, "pooling": "last"}
 
     window: int = 128
