@@ -177,8 +177,9 @@ def help_lines(cfg: DictConfig, params: Sequence[str]) -> list[str]:
 # Which composition each section of the reference is read from: a dataset of each source, each task
 REPRESENTATIVES = {
     "dataset": {"synthetic": "dataset=synthetic", "files": "dataset=csv", "tfds": "dataset=imdb_reviews",
-                "text": "dataset=tinyshakespeare"},
-    "task": {"classification": "task=classification", "language_model": "experiment=tinyshakespeare"},
+                "text": "dataset=tinyshakespeare", "tagged": "experiment=ud_ewt_pos"},
+    "task": {"classification": "task=classification", "language_model": "experiment=tinyshakespeare",
+             "tagging": "experiment=ud_ewt_pos"},
 }  # fmt: skip
 
 
@@ -187,11 +188,13 @@ def _cell(text: str) -> str:
 
 
 def _any_split(key: Key) -> Key:
-    """A key of the train file's (``dataset.files.train.path``) as the key of any split's."""
-    head, dot, leaf = key.name.partition(".files.train.")
+    """A key of the train file's (``dataset.files.train.path``, or ``dataset.files.train`` where a split's
+    file is its path alone) as the key of any split's."""
+    head, dot, leaf = key.name.partition(".files.train")
     if not dot:
         return key
-    return Key(f"{head}.files.{EACH}.{leaf}", key.type, key.allowed, key.value, key.comment or FILE_KEYS[leaf])
+    name = f"{head}.files.{EACH}{leaf}"
+    return Key(name, key.type, key.allowed, key.value, key.comment or FILE_KEYS[leaf.lstrip(".") or "path"])
 
 
 FILE_KEYS = {

@@ -16,13 +16,18 @@ CHOICES = [f"{group}={choice}" for group, choices in common.config_groups().item
 
 
 # A language model's files need each other (plain text goes with task=language_model and an uncut
-# tokenizer): each is composed inside the preset that puts them together.
-LANGUAGE_MODEL = {"task=language_model", "dataset=tinyshakespeare"}
+# tokenizer), as a tagger's do: each is composed inside the preset that puts them together.
+PRESET_OF = {
+    "task=language_model": "experiment=tinyshakespeare",
+    "dataset=tinyshakespeare": "experiment=tinyshakespeare",
+    "task=tagging": "experiment=ud_ewt_pos",
+    "dataset=ud_english_ewt": "experiment=ud_ewt_pos",
+}
 
 
 def composed(choice: str) -> DictConfig:
     """The config with ``choice``, its task checked too (as the `compose` stage does)."""
-    cfg = compose_config(["experiment=tinyshakespeare", choice] if choice in LANGUAGE_MODEL else [choice])
+    cfg = compose_config([PRESET_OF[choice], choice] if choice in PRESET_OF else [choice])
     task_of(cfg)
     return cfg
 
@@ -32,7 +37,7 @@ def test_every_config_file_composes_and_passes_the_schema(choice):
     cfg = composed(choice)
     group, name = choice.split("=")
     written = OmegaConf.load(CONF_DIR / group / f"{name}.yaml")
-    if group != "experiment" and choice not in LANGUAGE_MODEL:  # a preset sets keys across groups
+    if group != "experiment" and choice not in PRESET_OF:  # a preset sets keys across groups
         assert {key: cfg[group][key] for key in written if key != "defaults"} == {
             key: value for key, value in written.items() if key != "defaults"
         }
@@ -51,7 +56,8 @@ def test_every_config_file_builds_its_library_objects(choice, tmp_path):
     cfg = composed(choice)
     spec, _ = tokenize_text.tokenizer_spec(cfg.tokenizer)
     serving_tokenizer = spec.layer(["[PAD]", "[UNK]", "a", "b"], ragged=False)
-    width = spec.max_length or 3  # uncut: padded to the longest text, "a b" (words) or "a b" (characters)
+    # uncut: padded to the longest text, "a b" — 2 words, 3 characters
+    width = spec.max_length or (3 if spec.split == "character" else 2)
     assert keras.ops.convert_to_numpy(serving_tokenizer(np.array(["a b", ""]))).shape == (2, width)
     tokenized.write_meta(tmp_path, tokenized.Meta(label_names=["x", "y", "z"], vocab_size=20))
     cfg.paths.tokenized = str(tmp_path)
@@ -62,7 +68,8 @@ def test_every_config_file_builds_its_library_objects(choice, tmp_path):
         distribute.set_precision("float32")
     optimizer = getattr(model.optimizer, "inner_optimizer", model.optimizer)  # mixed_float16: loss scaling around it
     assert model.compiled and type(optimizer) is type(keras.optimizers.get(cfg.trainer.optimizer))
-    outputs = (2, 5, 20) if cfg.task.name == "language_model" else (2, 3)  # next token of 20, or 3 classes
+    # next token of 20, a tag of 3 at every step, or one of 3 classes
+    outputs = {"language_model": (2, 5, 20), "tagging": (2, 5, 3)}.get(cfg.task.name, (2, 3))
     assert keras.ops.convert_to_numpy(model(np.ones((2, 5), "int32"))).shape == outputs
 
 

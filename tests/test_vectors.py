@@ -60,6 +60,14 @@ def test_words_without_a_vector_start_random_at_the_vectors_scale(tmp_path):
     assert not np.array_equal(unseen, embedding_matrix(path, vocabulary, seed=8).matrix[302:])
 
 
+def test_a_word_missing_from_the_vectors_takes_its_lower_case_spelling(tmp_path):
+    path = tmp_path / "vectors.txt"
+    path.write_text("paris 1 2\nParis 3 4\nfilm 5 6\n")  # GloVe's words are lower-case; some files are not
+    pretrained = embedding_matrix(path, ["", "[UNK]", "Paris", "Film", "film", "FILMS"], seed=0)
+    np.testing.assert_array_equal(pretrained.matrix[2:5], [[3, 4], [5, 6], [5, 6]])  # its own spelling first
+    assert pretrained.found.tolist() == [2, 3, 4]  # FILMS: no vector under any spelling
+
+
 @pytest.mark.parametrize(
     ("content", "error"),
     [

@@ -86,10 +86,10 @@ def export_saved_model(
 
 
 # A served sentence's punctuation, set apart so that it tokenizes as treebanks do ("world!" → "world !"): brackets,
-# quotes and ! ? ; always; . , : where they end a word (so "3.5" and "U.S" stay whole); English clitics ("do n't").
+# quotes, ellipses and ! ? ; always; . , : where they end a word ("3.5" and "U.S" stay whole); English clitics ("do n't").
 PUNCTUATION_RULES = (
-    (r"([!?;()\[\]{}\"“”…])", r" \1 "),
-    (r"([.,:])(\s|$)", r" \1\2"),
+    (r"(\.\.+|[!?;()\[\]{}\"“”…])", r" \1 "),
+    (r"([^.\s])([.,:])(\s|$)", r"\1 \2\3"),
     (r"(?i)(\w)(n't)\b", r"\1 \2"),
     (r"(?i)(\w)('(?:s|re|ve|ll|d|m))\b", r"\1 \2"),
 )

@@ -95,15 +95,17 @@ def embedding_matrix(path: str | Path, vocabulary: Sequence[str], *, seed: int) 
     """The embedding's starting weights, ``[len(vocabulary), dimension]``, from the vectors file ``path``.
 
     Row ``i`` is the file's vector of ``vocabulary[i]`` where it has one (its first, if the word
-    repeats); other words start random, normal with the found vectors' mean and standard deviation
+    repeats), else of its lower-case spelling (GloVe's words are all lower-case: a tokenizer that keeps
+    case finds "Paris" as "paris"); other words start random, normal with the found vectors' mean and standard deviation
     (seeded by ``seed``), so that they are on the vectors' scale; row 0, padding, is zeros. Rows of
     different lengths, or text that is not numbers, raise :class:`~textrnn.errors.TextrnnError`
     naming the file and line.
     """
     path = Path(path)
     index = {word: i for i, word in enumerate(vocabulary) if i >= SPECIAL_TOKENS}
+    wanted = set(index) | {word.lower() for word in index}
     width: int | None = None
-    found: dict[int, np.ndarray] = {}
+    vectors_of: dict[str, np.ndarray] = {}
     for number, word, numbers in _rows(path):
         if width is None:
             width, first = len(numbers), number
@@ -112,13 +114,18 @@ def embedding_matrix(path: str | Path, vocabulary: Sequence[str], *, seed: int) 
                 f"{path}:{number}: {len(numbers)} numbers where line {first} has {width}; every vector must have "
                 "the same length"
             )
-        if word in index and index[word] not in found:
+        if word in wanted and word not in vectors_of:
             try:
-                found[index[word]] = np.asarray(numbers, dtype=np.float32)
+                vectors_of[word] = np.asarray(numbers, dtype=np.float32)
             except ValueError:
                 raise TextrnnError(f"{path}:{number}: the vector of {word[:40]!r} is not numbers") from None
     if width is None:
         raise TextrnnError(f"{path}: holds no vectors; give a GloVe, word2vec or fastText .vec text file")
+    found = {
+        row: vectors_of[word] if word in vectors_of else vectors_of[word.lower()]
+        for word, row in index.items()
+        if word in vectors_of or word.lower() in vectors_of
+    }
     vectors = np.stack(list(found.values())) if found else np.zeros((1, width), np.float32)
     rng = np.random.default_rng(seed)
     matrix = rng.normal(vectors.mean(), vectors.std() or 1.0, (len(vocabulary), width)).astype(np.float32)
