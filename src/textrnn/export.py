@@ -86,7 +86,8 @@ def export_saved_model(
 
 
 # A served sentence's punctuation, set apart so that it tokenizes as treebanks do ("world!" → "world !"): brackets,
-# quotes, ellipses and ! ? ; always; . , : where they end a word ("3.5" and "U.S" stay whole); English clitics ("do n't").
+# quotes, ellipses and ! ? ; always; . , : where they end a word ("3.5" and "U.S" stay whole); English clitics
+# as treebanks split them ("do n't", "it 's").
 PUNCTUATION_RULES = (
     (r"(\.\.+|[!?;()\[\]{}\"“”…])", r" \1 "),
     (r"([^.\s])([.,:])(\s|$)", r"\1 \2\3"),
