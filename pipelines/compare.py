@@ -149,12 +149,14 @@ def rows(shown: Sequence[Mapping[str, Any]]) -> list[Row]:
     return result
 
 
-def p_value(metrics: Mapping[str, float]) -> str:
-    """The paired p-value against the bag of words, readable however small: 0.031, 2.9e-275."""
-    if "vs_bow_log10_p_value" in metrics:
-        exponent = metrics["vs_bow_log10_p_value"]
-    elif "vs_bow_p_value" in metrics:
-        exponent = math.log10(metrics["vs_bow_p_value"]) if metrics["vs_bow_p_value"] > 0 else -math.inf
+def p_value(metrics: Mapping[str, float], against: str = "bow") -> str:
+    """The paired p-value against a baseline (``bow``: the bag of words, ``mft``: the most frequent tag),
+    readable however small: 0.031, 2.9e-275."""
+    if f"vs_{against}_log10_p_value" in metrics:
+        exponent = metrics[f"vs_{against}_log10_p_value"]
+    elif f"vs_{against}_p_value" in metrics:
+        p = metrics[f"vs_{against}_p_value"]
+        exponent = math.log10(p) if p > 0 else -math.inf
     else:
         return "—"
     if exponent >= -3:
@@ -176,6 +178,7 @@ COLUMNS = (
     ("accuracy", "accuracy", lambda m: f"{m['accuracy']:.2%}"),
     ("perplexity", "perplexity", lambda m: f"{m['perplexity']:.1f}"),
     ("p vs bow", "vs_bow_p_value", p_value),
+    ("p vs mft", "vs_mft_p_value", lambda m: p_value(m, "mft")),  # a tagger's, against the most frequent tag
 )
 
 

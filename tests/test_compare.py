@@ -45,6 +45,9 @@ def test_no_change_is_none():
 )
 def test_p_values_read_however_small(metrics, shown):
     assert compare.p_value(metrics) == shown
+    against_the_tags = {key.replace("vs_bow", "vs_mft"): value for key, value in metrics.items()}
+    assert compare.p_value(against_the_tags, "mft") == shown  # a tagger's, against the most frequent tag
+    assert compare.p_value(against_the_tags) == "—"
 
 
 def test_the_table_keeps_to_the_width_and_wraps_the_changes():
@@ -53,12 +56,21 @@ def test_the_table_keeps_to_the_width_and_wraps_the_changes():
         compare.Row("workspace", (), {"accuracy": 0.8123, "vs_bow_p_value": 0.2}, 38.2),
         compare.Row("long-one", many, {"accuracy": 0.9, "vs_bow_p_value": 1e-9, "vs_bow_log10_p_value": -9}, 4000.0),
         compare.Row("lm", ("task=language_model",), {"perplexity": 179.04}, None),
+        compare.Row(
+            "pos",
+            ("experiment=ud_ewt_pos",),
+            {"accuracy": 0.92, "vs_mft_p_value": 7.5e-225, "vs_mft_log10_p_value": -224.126},
+            437.0,
+        ),
     ]
     text = compare.table(runs, 120)
     lines = text.splitlines()
     assert max(map(len, lines)) <= 120
-    assert lines[0].split() == ["experiment", "accuracy", "perplexity", "p", "vs", "bow", "train", "time", "changes"]
-    assert lines[1].split() == ["workspace", "81.23%", "—", "0.200", "38", "s", "—"]
-    assert lines[2].split()[:7] == ["long-one", "90.00%", "—", "1.0e-9", "1", "h", "06"]
+    assert lines[0].split() == [
+        "experiment", "accuracy", "perplexity", "p", "vs", "bow", "p", "vs", "mft", "train", "time", "changes"
+    ]  # fmt: skip
+    assert lines[1].split() == ["workspace", "81.23%", "—", "0.200", "—", "38", "s", "—"]
+    assert lines[2].split()[:8] == ["long-one", "90.00%", "—", "1.0e-9", "—", "1", "h", "06"]
     assert " ".join(text.split()).count("dataset.key_") == 30  # every change named, over several lines
-    assert lines[-1].split() == ["lm", "—", "179.0", "—", "—", "task=language_model"]
+    assert lines[-2].split() == ["lm", "—", "179.0", "—", "—", "—", "task=language_model"]
+    assert lines[-1].split() == ["pos", "92.00%", "—", "—", "7.5e-225", "7", "min", "17", "s", "experiment=ud_ewt_pos"]
