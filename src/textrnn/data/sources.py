@@ -536,28 +536,31 @@ def load_text(paths: Sequence[str], *, split_fractions: Mapping[str, float], enc
         )
     if sum(split_fractions.values()) >= 1.0:
         raise ArgumentError(f"`split_fractions` {dict(split_fractions)} add up to 1 or more; keep them below 1")
-    text = "".join(_read_text(Path(path), encoding) for path in paths)
+    text = "".join(read_text(Path(path), encoding) for path in paths)
     test_start = round(len(text) * (1.0 - split_fractions["test"]))
     validation_start = test_start - round(len(text) * split_fractions["validation"])
     pieces = text[:validation_start], text[validation_start:test_start], text[test_start:]
     return Corpus(*pieces)
 
 
-def _read_text(path: Path, encoding: str) -> str:
+def read_text(path: Path, encoding: str, argument: str = "paths") -> str:
+    """The text of the file at ``path`` (plain or gzip), line endings read as ``\\n``; a missing,
+    unreadable, undecodable or empty file raises :class:`TextrnnError` naming it and the caller's
+    ``argument`` that lists it."""
     if path.is_dir():
-        raise ArgumentError(f"{path}: is a directory; list the text files in it in `paths`")
+        raise ArgumentError(f"{path}: is a directory; list the text files in it in `{argument}`")
     try:
         with open_file(path, "r", encoding=encoding, newline=None) as handle:
             text = handle.read()
     except FileNotFoundError:
-        raise ArgumentError(f"{path}: no such file; fix `paths` or create the file") from None
+        raise ArgumentError(f"{path}: no such file; fix `{argument}` or create the file") from None
     except UnicodeDecodeError as err:
         raise TextrnnError(decode_error(path, encoding, err)) from None
     except (OSError, EOFError) as err:  # EOFError, gzip.BadGzipFile: a damaged gzip file
         reason = getattr(err, "strerror", None) or err
         raise TextrnnError(f"{path}: cannot read it ({reason}); check that it is a readable file") from None
     if not text.strip():
-        raise ArgumentError(f"{path}: holds no text; give it some or leave it out of `paths`")
+        raise ArgumentError(f"{path}: holds no text; give it some or leave it out of `{argument}`")
     return text
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from textrnn import choices
 from textrnn.choices import CONLLU_FIELDS
-from textrnn.data.sources import SPLITS, deal, decode_error, open_file
+from textrnn.data.sources import SPLITS, deal, read_text
 from textrnn.errors import ArgumentError, TextrnnError
 
 WORD_ID = re.compile(r"[1-9]\d*")  # a syntactic word; "3-4" is a multi-word token, "8.1" an empty node
@@ -151,19 +151,7 @@ def read_conll(path: Path, *, encoding: str = "utf-8") -> list[TaggedSentence]:
 
 
 def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
-    if path.is_dir():
-        raise ArgumentError(f"{path}: is a directory; point `files` at a file")
-    try:
-        with open_file(path, "r", encoding=encoding, newline=None) as handle:
-            lines = handle.read().split("\n")
-    except FileNotFoundError:
-        raise ArgumentError(f"{path}: no such file; fix `files` or create the file") from None
-    except UnicodeDecodeError as err:
-        raise ArgumentError(decode_error(path, encoding, err)) from None
-    except (OSError, EOFError) as err:  # EOFError, gzip.BadGzipFile: a damaged gzip file
-        reason = getattr(err, "strerror", None) or err
-        raise TextrnnError(f"{path}: cannot read it ({reason}); check that it is a readable file") from None
-    yield from enumerate(lines, start=1)
+    yield from enumerate(read_text(path, encoding, "files").split("\n"), start=1)
 
 
 def read_tagged(path: Path, *, file_format: str, column: str = "upos", encoding: str = "utf-8") -> list[TaggedSentence]:

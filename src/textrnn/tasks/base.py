@@ -124,3 +124,17 @@ def analysis_batches(examples: tf.data.Dataset, count: int, batch_size: int) -> 
     if count > ANALYSIS_TEXTS:
         examples = examples.shuffle(count, seed=0).take(ANALYSIS_TEXTS)
     return (tokens for tokens, _ in tokenized.batches(examples, batch_size).as_numpy_iterator())
+
+
+def bucketed_batches(
+    directory: str | Path, *, batch_size: int, shuffle: tokenized.EpochShuffle, length_buckets: int
+) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+    """Train batches (shuffled by ``shuffle``) and validation batches of the rows of ``directory``,
+    each drawn from rows of similar length: ``length_buckets`` quantile ranges of the train split's lengths."""
+    boundaries = tokenized.length_boundaries(tokenized.lengths(directory, "train"), length_buckets)
+    return (
+        tokenized.batches(
+            tokenized.split(directory, "train"), batch_size, shuffle=shuffle, bucket_boundaries=boundaries
+        ),
+        tokenized.batches(tokenized.split(directory, "validation"), batch_size, bucket_boundaries=boundaries),
+    )

@@ -14,7 +14,7 @@ import tensorflow as tf
 from textrnn import evaluation, models, tokenized, training, vectorize
 from textrnn.data import store
 from textrnn.export import export_saved_model
-from textrnn.tasks.base import GATE_VIEWS, Exported, Scored, Task, analysis_batches
+from textrnn.tasks.base import GATE_VIEWS, Exported, Scored, Task, analysis_batches, bucketed_batches
 
 PARITY_TEXTS = 256  # test texts the export checks the SavedModel on
 
@@ -37,14 +37,8 @@ class Classification(Task):
     def batches(
         self, directory: str | Path, *, batch_size: int, shuffle: tokenized.EpochShuffle, length_buckets: int
     ) -> tuple[tf.data.Dataset, tf.data.Dataset]:
-        """Texts bucketed by length (``length_buckets`` quantile ranges of the train split's lengths)."""
-        boundaries = tokenized.length_boundaries(tokenized.lengths(directory, "train"), length_buckets)
-        return (
-            tokenized.batches(
-                tokenized.split(directory, "train"), batch_size, shuffle=shuffle, bucket_boundaries=boundaries
-            ),
-            tokenized.batches(tokenized.split(directory, "validation"), batch_size, bucket_boundaries=boundaries),
-        )
+        """Texts bucketed by length (:func:`~textrnn.tasks.base.bucketed_batches`)."""
+        return bucketed_batches(directory, batch_size=batch_size, shuffle=shuffle, length_buckets=length_buckets)
 
     def build_model(
         self, *, vocab_size: int, label_names: Sequence[str], seed: int, **architecture: Any

@@ -16,7 +16,7 @@ from seqeval.metrics import f1_score
 from textrnn import evaluation, models, tokenized, vectorize
 from textrnn.data import store
 from textrnn.export import export_tagger, split_punctuation
-from textrnn.tasks.base import GATE_VIEWS, Exported, Scored, Task, analysis_batches
+from textrnn.tasks.base import GATE_VIEWS, Exported, Scored, Task, analysis_batches, bucketed_batches
 
 PARITY_SENTENCES = 256  # test sentences the export checks the SavedModel on
 CONTEXT_WORDS = 5  # each side of a token, in the confident mistakes' texts
@@ -50,15 +50,9 @@ class Tagging(Task):
     def batches(
         self, directory: str | Path, *, batch_size: int, shuffle: tokenized.EpochShuffle, length_buckets: int
     ) -> tuple[tf.data.Dataset, tf.data.Dataset]:
-        """Sentences bucketed by length (``length_buckets`` quantile ranges of the train split's lengths),
-        their tags padded as their tokens."""
-        boundaries = tokenized.length_boundaries(tokenized.lengths(directory, "train"), length_buckets)
-        return (
-            tokenized.batches(
-                tokenized.split(directory, "train"), batch_size, shuffle=shuffle, bucket_boundaries=boundaries
-            ),
-            tokenized.batches(tokenized.split(directory, "validation"), batch_size, bucket_boundaries=boundaries),
-        )
+        """Sentences bucketed by length (:func:`~textrnn.tasks.base.bucketed_batches`), their tags padded
+        as their tokens."""
+        return bucketed_batches(directory, batch_size=batch_size, shuffle=shuffle, length_buckets=length_buckets)
 
     def build_model(
         self, *, vocab_size: int, label_names: Sequence[str], seed: int, pooling: str = "last", **architecture: Any
