@@ -14,7 +14,7 @@ import json
 import re
 import socket
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, ClassVar
@@ -457,6 +457,27 @@ def _sentences(texts: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     return [text for text in distinct if text in sentences]
 
 
+def carved_splits(files: Collection[str], split_fractions: Mapping[str, float]) -> dict[str, float]:
+    """The splits ``files`` (split names) gives no file, each with the fraction of train that
+    ``split_fractions`` carves out for it; an unknown split, no train file or a split with neither is
+    an :class:`ArgumentError`."""
+    unknown = set(files) - set(SPLITS)
+    if unknown:
+        raise ArgumentError(f"`files`: unknown split(s) {sorted(unknown)}; use {list(SPLITS)}")
+    if "train" not in files:
+        raise ArgumentError("`files`: no 'train' file; every dataset needs one")
+    absent = [name for name in SPLITS if name not in files and name not in split_fractions]
+    if absent:
+        raise ArgumentError(
+            f"no {' or '.join(absent)} split: give `files.{absent[0]}`, or carve it out of train "
+            f"with `split_fractions.{absent[0]}` (e.g. 0.1)"
+        )
+    missing = {name: split_fractions[name] for name in SPLITS if name not in files}
+    if sum(missing.values()) >= 1.0:
+        raise ArgumentError(f"`split_fractions` {dict(missing)} add up to 1 or more; keep them below 1")
+    return missing
+
+
 def load_files(
     files: Mapping[str, FileSpec],
     *,
@@ -475,11 +496,7 @@ def load_files(
     train, by row or by sentence (``split_by``, see :func:`split_off`). Without ``label_names`` the
     classes are the train file's labels (:func:`labels_in`), each file spelling them as they are named.
     See :func:`read_labelled_file` for the rest."""
-    unknown = set(files) - set(SPLITS)
-    if unknown:
-        raise ArgumentError(f"`files`: unknown split(s) {sorted(unknown)}; use {list(SPLITS)}")
-    if "train" not in files:
-        raise ArgumentError("`files`: no 'train' file; every dataset needs one")
+    missing = carved_splits(files, split_fractions)
     if label_names is None and label_values is not None:
         raise ArgumentError(
             "`label_values` is given without `label_names`; give both (the names, in the values' order), or "
@@ -506,13 +523,6 @@ def load_files(
         )
         for name, spec in files.items()
     }
-    absent = [name for name in SPLITS if name not in read and name not in split_fractions]
-    if absent:
-        raise ArgumentError(
-            f"no {' or '.join(absent)} split: give `files.{absent[0]}`, or carve it out of train "
-            f"with `split_fractions.{absent[0]}` (e.g. 0.1)"
-        )
-    missing = {name: split_fractions[name] for name in SPLITS if name not in read}
     train, carved = split_off(read["train"], missing, split_seed, by=split_by) if missing else (read["train"], {})
     read.update(carved, train=train)
     return Splits(read["train"], read["validation"], read["test"], tuple(label_names))

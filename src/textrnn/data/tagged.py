@@ -15,7 +15,7 @@ from typing import Any
 
 from textrnn import choices
 from textrnn.choices import CONLLU_FIELDS
-from textrnn.data.sources import SPLITS, deal, read_text
+from textrnn.data.sources import SPLITS, carved_splits, deal, read_text
 from textrnn.errors import ArgumentError, TextrnnError
 
 WORD_ID = re.compile(r"[1-9]\d*")  # a syntactic word; "3-4" is a multi-word token, "8.1" an empty node
@@ -184,20 +184,7 @@ def load_tagged(
     another file that is not among them is an error naming its line — a model cannot predict a tag
     it never trained on.
     """
-    unknown = set(files) - set(SPLITS)
-    if unknown:
-        raise ArgumentError(f"`files`: unknown split(s) {sorted(unknown)}; use {list(SPLITS)}")
-    if "train" not in files:
-        raise ArgumentError("`files`: no 'train' file; every dataset needs one")
-    absent = [name for name in SPLITS if name not in files and name not in split_fractions]
-    if absent:
-        raise ArgumentError(
-            f"no {' or '.join(absent)} split: give `files.{absent[0]}`, or carve it out of train "
-            f"with `split_fractions.{absent[0]}` (e.g. 0.1)"
-        )
-    missing = {name: split_fractions[name] for name in SPLITS if name not in files}
-    if sum(missing.values()) >= 1.0:
-        raise ArgumentError(f"`split_fractions` {dict(missing)} add up to 1 or more; keep them below 1")
+    missing = carved_splits(files, split_fractions)
     read = {
         name: read_tagged(Path(path), file_format=file_format, column=column, encoding=encoding)
         for name, path in files.items()
