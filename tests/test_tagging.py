@@ -204,6 +204,8 @@ def tagging_config(workdir: Path, *overrides: str):
         [
             "experiment=ud_ewt_pos",
             *(f"dataset.files.{split}={path}" for split, path in files.items()),
+            "model.pretrained_vectors=null",  # the preset's GloVe vectors are in ../shared, not here
+            "tokenizer.vectors_vocabulary=0",
             "model.units=16",
             "model.embedding_dim=16",
             "model.embedding_dropout=0.0",
