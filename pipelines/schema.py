@@ -79,7 +79,8 @@ def split_fractions(splits: tuple[str, ...], **default: Any) -> Any:
 
 
 # The stores MLflow's tracking client opens: a local path, a database (SQLAlchemy's dialect[+driver]) or a server
-TRACKING_SCHEMES = ("", "file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks")
+# (not a directory: MLflow 3's file store takes no new runs unless MLFLOW_ALLOW_FILE_STORE is set)
+TRACKING_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks")
 
 
 def _known_tracking_uri(uri: str) -> bool:
@@ -171,7 +172,9 @@ class Trainer:
 @dataclass
 class Tracking:
     tracking_uri: str = checked(
-        _known_tracking_uri, f"a path or a URI MLflow opens ({', '.join(s + ':' for s in TRACKING_SCHEMES if s)})"
+        _known_tracking_uri,
+        f"a URI MLflow opens ({', '.join(s + ':' for s in TRACKING_SCHEMES)}); for a local store, "
+        "sqlite:///<directory>/mlflow.db (MLflow 3 keeps no new runs in a plain directory)",
     )
     experiment_name: str = checked(bool, "a non-empty name")
     run_name: str | None = MISSING

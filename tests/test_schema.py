@@ -146,8 +146,15 @@ CLUSTER_KEYS = ("trainer.task_index", "trainer.checkpoint_every_n_steps", "train
         ),
         (
             "tracking.tracking_uri=foo://bar",
-            "tracking.tracking_uri = 'foo://bar': must be a path or a URI MLflow opens (file:, sqlite:, postgresql:, "
-            "mysql:, mssql:, http:, https:, databricks:)",
+            "tracking.tracking_uri = 'foo://bar': must be a URI MLflow opens (sqlite:, postgresql:, "
+            "mysql:, mssql:, http:, https:, databricks:); for a local store, sqlite:///<directory>/mlflow.db (MLflow "
+            "3 keeps no new runs in a plain directory)",
+        ),
+        (  # MLflow 3 refuses a directory (its file store) with a traceback at the first run: refused here first
+            "tracking.tracking_uri=/tmp/runs",
+            "tracking.tracking_uri = '/tmp/runs': must be a URI MLflow opens (sqlite:, postgresql:, mysql:, mssql:, "
+            "http:, https:, databricks:); for a local store, sqlite:///<directory>/mlflow.db (MLflow 3 keeps no new "
+            "runs in a plain directory)",
         ),
         ("model.units=100000", "model.units = 100000: must be an integer from 1 to 4,096"),
         ("model.embedding_dim=100000", "model.embedding_dim = 100000: must be an integer from 1 to 4,096"),
