@@ -25,7 +25,7 @@ def repo(tmp_path_factory) -> Path:
 def test_a_tagger_trains_through_dvc_and_tags_raw_sentences(repo):
     (repo / "pos").mkdir()
     overrides = ["experiment=ud_ewt_pos", "model.pretrained_vectors=null", "tokenizer.vectors_vocabulary=0"]
-    overrides += ["model.units=16", "model.embedding_dim=16", "trainer.epochs=4"]
+    overrides += ["model.units=16", "model.embedding_dim=16", "trainer.epochs=6", "trainer.learning_rate=0.01"]
     for split, count, seed in (("train", 300, 0), ("validation", 40, 1), ("test", 60, 2)):
         write_conllu(repo / "pos" / f"{split}.conllu", toy_sentences(count, seed))
         overrides.append(f"dataset.files.{split}=pos/{split}.conllu")
