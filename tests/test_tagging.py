@@ -67,6 +67,7 @@ def test_conllu_reader_takes_the_words_and_skips_ranges_empty_nodes_and_comments
         ("x\tcat\tcat\tNOUN\tNN\t_\t0\troot\t_\t_", "a.conllu:5: malformed CoNLL-U line: ID 'x'"),
         ("3\tcat\tcat\tNOUN\tNN\t_\t0\troot\t_\t_", "a.conllu:5: word ID 3 follows word 1"),
         ("2\tcat\tcat\t_\tNN\t_\t0\troot\t_\t_", "a.conllu:5: word 'cat' has no UPOS"),
+        ("2\t \tcat\tNOUN\tNN\t_\t0\troot\t_\t_", "a.conllu:5: word 2 has an empty FORM"),
     ],
 )
 def test_a_malformed_conllu_line_is_named_by_file_and_line(tmp_path, line, message):

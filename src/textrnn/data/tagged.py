@@ -116,6 +116,10 @@ def read_conllu(path: Path, *, column: str = "upos", encoding: str = "utf-8") ->
                 f"{path}:{number}: word ID {fields[0]} follows word {len(words)}; number a sentence's words 1, 2, … "
                 "and end each sentence with a blank line"
             )
+        if not fields[1].strip():
+            raise TextrnnError(
+                f"{path}:{number}: word {fields[0]} has an empty FORM; give the word, or remove the line"
+            )
         tag = fields[field].strip()
         if not tag or tag == "_":
             raise TextrnnError(
