@@ -77,3 +77,19 @@ def _recurrent(model: keras.Model) -> list[keras.layers.Layer]:
         elif isinstance(layer, keras.layers.RNN):
             found.append(layer)
     return found
+
+
+@pytest.mark.parametrize("family", ["lstm", "gru"])
+def test_a_bidirectional_tagger_on_the_fused_kernel_tags_as_our_cells_do(family):
+    """A tagger (`trainer=gpu` trains it on Keras's layers): every real token's tag probabilities, with a
+    right-padded batch; and the model the train stage publishes, back in our cells."""
+    arguments = dict(vocab_size=30, num_tags=4, family=family, units=8, embedding_dim=6, bidirectional=True, seed=0)
+    cells = models.build_tagger(**arguments, kernel="cells")
+    fused = models.build_tagger(**arguments, kernel="fused")
+    fused.set_weights(cells.get_weights())
+    tokens = np.random.default_rng(2).integers(1, 30, size=(3, 7)).astype("int32")
+    tokens[1, 4:] = 0
+    real = tokens != 0
+    expected = np.asarray(cells(tokens))
+    np.testing.assert_allclose(np.asarray(fused(tokens))[real], expected[real], atol=1e-5)
+    np.testing.assert_allclose(np.asarray(convert.from_keras(fused)(tokens))[real], expected[real], atol=1e-5)
