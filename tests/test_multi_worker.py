@@ -31,6 +31,42 @@ from textrnn.tokenized import EpochShuffle
 def test_the_custom_loop_follows_fit_on_one_device(tokenized, tmp_path):
     """The multi-worker loop under the default strategy: the same epochs as ``fit``, logs and early stopping alike."""
     cfg = tokenized_config(tmp_path, tokenized, "model.dropout=0")  # fit draws its dropout masks in another order
+    runs = _fit_and_loop(cfg, tmp_path)
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "padded_fraction"):
+        assert runs["loop"][key] == pytest.approx(runs["fit"][key], rel=1e-6), key
+    assert [int(row["epoch"]) for row in _rows(tmp_path / "loop" / "training.csv")] == [1, 2]
+    assert sorted(path.name for path in (tmp_path / "loop" / "backup").iterdir()) == [
+        "callbacks.json",
+        "checkpoint",
+        "ckpt-1.data-00000-of-00001",
+        "ckpt-1.index",
+        "ckpt-2.data-00000-of-00001",
+        "ckpt-2.index",
+        "state.0.npz",
+        "state.1.npz",
+    ]
+
+
+def test_the_custom_loop_leaves_a_taggers_padding_out_as_fit_does(tmp_path):
+    """A loss per token: the loop counts the real tokens only, as Keras's masked loss in ``fit``."""
+    from pipelines import ingest, tokenize_text
+
+    from tests.test_tagging import tagging_config
+
+    cfg = tagging_config(
+        tmp_path, "model.dropout=0", "model.embedding_dropout=0", "trainer.epochs=2", "trainer.length_buckets=1"
+    )  # one bucket: sentences of 3 and 6 tokens share batches, so they hold padding
+    for stage in (ingest, tokenize_text):
+        stage.main(cfg)
+    runs = _fit_and_loop(cfg, tmp_path)
+    for key in ("accuracy", "val_accuracy"):  # Keras's metrics count tokens in both
+        assert runs["loop"][key] == pytest.approx(runs["fit"][key], rel=1e-5), key
+    for key in ("loss", "val_loss"):  # fit's epoch loss weighs each batch by its sentences, the loop's by its tokens
+        assert runs["loop"][key] == pytest.approx(runs["fit"][key], rel=1e-2), key
+
+
+def _fit_and_loop(cfg, tmp_path: Path) -> dict[str, dict[str, list[float]]]:
+    """The history of ``fit`` and of the custom loop under the default strategy, each from the same start."""
     runs = {}
     for name, fit in (
         ("fit", training.fit),
@@ -52,19 +88,7 @@ def test_the_custom_loop_follows_fit_on_one_device(tokenized, tmp_path):
             callbacks=[shuffle],
             verbose=0,
         ).history
-    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "padded_fraction"):
-        assert runs["loop"][key] == pytest.approx(runs["fit"][key], rel=1e-6), key
-    assert [int(row["epoch"]) for row in _rows(tmp_path / "loop" / "training.csv")] == [1, 2]
-    assert sorted(path.name for path in (tmp_path / "loop" / "backup").iterdir()) == [
-        "callbacks.json",
-        "checkpoint",
-        "ckpt-1.data-00000-of-00001",
-        "ckpt-1.index",
-        "ckpt-2.data-00000-of-00001",
-        "ckpt-2.index",
-        "state.0.npz",
-        "state.1.npz",
-    ]
+    return runs
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -68,12 +68,14 @@ class _Steps:
         self.reset = tf.function(model.reset_metrics)
 
     def _sums(self, tokens: tf.Tensor, label: tf.Tensor, probabilities: tf.Tensor) -> tf.Tensor:
-        losses = self.model.loss.call(label, probabilities)  # one per label: a token's or a text's
+        losses = tf.cast(self.model.loss.call(label, probabilities), tf.float32)  # a token's or a text's
+        # a loss per token counts the real ones only (a tagger's padding; a language model's windows have none)
+        counted = tf.cast(tokens != 0, tf.float32) if losses.shape.rank == 2 else tf.ones_like(losses)
         self.model.compute_metrics(tokens, label, probabilities)
         return tf.stack(
             [
-                tf.reduce_sum(tf.cast(losses, tf.float32)),
-                tf.cast(tf.size(losses), tf.float32),
+                tf.reduce_sum(losses * counted),
+                tf.reduce_sum(counted),
                 tf.cast(tf.math.count_nonzero(tokens), tf.float32),
                 tf.cast(tf.size(tokens), tf.float32),
             ]
