@@ -85,6 +85,8 @@ def test_two_column_reader_takes_tabs_or_spaces_and_skips_docstart(tmp_path):
     ]
     with pytest.raises(TextrnnError, match=r"a.conll:2: malformed line 'lonely': expected a token and its tag"):
         read_conll(write(tmp_path / "a.conll", "EU\tB-ORG\nlonely\n"))
+    with pytest.raises(TextrnnError, match=r"a.conllu:4: a CoNLL-U line .* set `file_format` to conllu"):
+        read_conll(write(tmp_path / "a.conllu", CONLLU))  # read as two columns, its IDs would be the tokens
 
 
 def test_a_tag_the_train_file_lacks_is_refused_with_its_line(tmp_path):

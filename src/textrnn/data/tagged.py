@@ -145,6 +145,11 @@ def read_conll(path: Path, *, encoding: str = "utf-8") -> list[TaggedSentence]:
         fields = line.split("\t") if "\t" in line else line.split()
         if fields[0] == "-DOCSTART-":
             continue
+        if len(fields) == len(CONLLU_FIELDS) and WORD_ID.fullmatch(fields[0]):  # else its ID would be the token
+            raise ArgumentError(
+                f"{path}:{number}: a CoNLL-U line (ten tab-separated fields, the first a word's number) in a "
+                "two-column file; set `file_format` to conllu"
+            )
         if len(fields) < 2 or not fields[0].strip() or not fields[-1].strip():
             raise TextrnnError(
                 f"{path}:{number}: malformed line {line[:60]!r}: expected a token and its tag, tab-separated; fix "
