@@ -70,10 +70,10 @@ def task_of(cfg: DictConfig) -> tasks.Task:
         )
     for key, allowed_values in task.fixed_tokenizer.items():
         if cfg.tokenizer[key] not in allowed_values:
-            spelled = " or ".join("null" if v is None else str(v) for v in allowed_values)
+            spelled = ["null" if v is None else str(v) for v in allowed_values]
             raise TextrnnError(
                 f"tokenizer.{key} = {cfg.tokenizer[key]!r}: the {name} task needs one token id per tagged token; "
-                f"set tokenizer.{key}={spelled.split(' or ')[-1]} (allowed: {spelled})"
+                f"set tokenizer.{key}={spelled[-1]} (allowed: {' or '.join(spelled)})"
             )
     for key, allowed in task.fixed_architecture.items():
         if cfg.model[key] != allowed:

@@ -347,3 +347,20 @@ def test_ingest_refuses_a_malformed_conllu_file_with_one_line_before_any_output(
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {bad}:2: malformed CoNLL-U line: 4 tab-separated fields")
     assert {p.name: p.read_bytes() for p in ingested.iterdir()} == before
+
+
+def test_export_refuses_a_tagger_whose_served_probabilities_differ(tagging_run, tmp_path):
+    from textrnn import tokenized, vectorize
+    from textrnn.export import export_tagger
+
+    cfg, _ = tagging_run
+    model = models.load(Path(cfg.paths.models) / "model.keras")
+    vectorizer = vectorize.TokenizerSpec.load(cfg.paths.tokenized).layer(tokenized.vocabulary(cfg.paths.tokenized))
+    tags = tokenized.meta(cfg.paths.tokenized).label_names
+    target = tmp_path / "saved_model"
+    for wrong in (np.full((3, len(tags)), 1 / len(tags)), np.full((2, len(tags)), 1 / len(tags))):  # values; tokens
+        with pytest.raises(TextrnnError, match=r"probabilities \(pretokenized\) differ from the trained model's"):
+            export_tagger(
+                model, vectorizer, tags, target, pretokenized=["cats walk ."], pretokenized_probabilities=[wrong]
+            )
+        assert not target.exists()  # nothing written where the check fails

@@ -55,9 +55,10 @@ KINDS = {
 }
 
 
-def load_signature(model: Path, takes: str) -> Any:
-    """The SavedModel's ``serving_default`` signature, which must take the input ``takes`` (``texts``:
-    a classifier's, ``prompt``: a language model's); TensorFlow loads here."""
+def load_signature(model: Path, takes: str, signature_name: str = "serving_default") -> Any:
+    """The SavedModel's signature ``signature_name``; its ``serving_default`` must take the input ``takes``
+    (``texts``: a classifier's, ``prompt``: a language model's, ``sentences``: a tagger's);
+    TensorFlow loads here."""
     if not (model / "saved_model.pb").is_file():
         raise TextrnnError(
             f"--model {model}: no SavedModel there; run `dvc repro` (stage export) or point --model at one"
@@ -85,7 +86,7 @@ def load_signature(model: Path, takes: str) -> Any:
     if takes not in inputs:
         kind, command = next((KINDS[name] for name in inputs if name in KINDS), ("another kind of model", "TensorFlow"))
         raise TextrnnError(f"--model {model}: is {kind}, not {KINDS[takes][0]}; use {command} with it")
-    return signature
+    return loaded.signatures[signature_name]
 
 
 def predict(texts: list[str], model: Path) -> list[dict[str, Any]]:
@@ -106,13 +107,11 @@ def predict(texts: list[str], model: Path) -> list[dict[str, Any]]:
 def tag(sentences: list[str], model: Path, *, pretokenized: bool = False) -> list[dict[str, Any]]:
     """One ``{"text", "tokens", "tags"}`` per sentence: its tokens (punctuation set apart, unless
     ``pretokenized``: tokens already separated by spaces) and each one's tag."""
-    serve = load_signature(model, "sentences")
+    serve = load_signature(model, "sentences", "pretokenized" if pretokenized else "serving_default")
     if not sentences:
         return []
     import tensorflow as tf
 
-    if pretokenized:
-        serve = tf.saved_model.load(str(model)).signatures["pretokenized"]
     out = serve(sentences=tf.constant(sentences, dtype=tf.string))
     return [
         {

@@ -129,13 +129,15 @@ class Tagging(Task):
         tag_names = tokenized.meta(directory).label_names
         sentences = store.texts(ingested, "test", PARITY_SENTENCES)
         stored = sentence_probabilities(model, tokenized.split(directory, "test").take(PARITY_SENTENCES), 64)
+        per_sentence = np.split(stored, np.cumsum(tokenized.lengths(directory, "test")[: len(sentences)])[:-1])
         longest = int(tokenized.lengths(directory, "train").max())
         edges = ["", "Hello, world!", " ".join(["the cat sat ."] * (longest // 4 + 1))]
+        split = split_punctuation(tf.constant(edges))
         served = [
             probabilities[: len(tokens)]
             for tokens, probabilities in zip(
-                tf.strings.split(split_punctuation(tf.constant(edges))).to_list(),
-                model.predict(vectorizer(split_punctuation(tf.constant(edges))).to_tensor(), verbose=0),
+                tf.strings.split(split).to_list(),
+                model.predict(vectorizer(split).to_tensor(), verbose=0),
                 strict=True,
             )
         ]
@@ -145,7 +147,7 @@ class Tagging(Task):
             tag_names,
             saved_model,
             pretokenized=sentences,
-            pretokenized_probabilities=stored,
+            pretokenized_probabilities=per_sentence,
             sentences=edges,
             sentence_probabilities=served,
         )
